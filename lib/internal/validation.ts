@@ -1,0 +1,125 @@
+import { propError } from './errors';
+import { parseCpuMillis, parseMemoryBytes } from './quantity';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// registry/repository[:tag][@digest]; lower-case repository, no whitespace.
+const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+
+/** A Kubernetes object name usable everywhere (Services need RFC 1123 labels). */
+export function checkName(path: string, prop: string, value: string, maxLength = 63): void {
+  if (typeof value !== 'string' || value.length > maxLength || !DNS_LABEL.test(value)) {
+    throw propError(path, prop, `must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters)`, value);
+  }
+}
+
+export function checkSubdomain(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw propError(path, prop, 'must be a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)', value);
+  }
+}
+
+export function checkInteger(path: string, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw propError(path, prop, 'must be an integer', value);
+  }
+  if (value < min) throw propError(path, prop, `must be >= ${min}`, value);
+  if (value > max) throw propError(path, prop, `must be <= ${max}`, value);
+}
+
+export function checkPort(path: string, prop: string, value: number): void {
+  checkInteger(path, prop, value, 1, 65535);
+}
+
+export function checkImage(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255 || !IMAGE_REF.test(value)) {
+    throw propError(path, prop, "must be an image reference such as 'registry.example.com/team/api:1.4.2' (lower-case repository, optional :tag and @sha256 digest)", value);
+  }
+}
+
+export function checkEnvName(path: string, prop: string, value: string): void {
+  if (!ENV_NAME.test(value)) {
+    throw propError(path, prop, 'must be an environment variable name (letters, digits and _, not starting with a digit)', value);
+  }
+}
+
+export function checkHost(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || value.length > 253 || !HOST.test(value)) {
+    throw propError(path, prop, "must be a lower-case DNS host name such as 'app.example.com' (no scheme, port or path)", value);
+  }
+}
+
+export function checkHttpPath(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || !HTTP_PATH.test(value)) {
+    throw propError(path, prop, "must be an absolute URL path starting with '/' (such as '/health')", value);
+  }
+}
+
+export function checkNonEmpty(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw propError(path, prop, 'must be a non-empty string', value);
+  }
+}
+
+/** Requests and limits: parseable quantities, and request <= limit. */
+export interface ResourceQuantities {
+  readonly cpuRequest?: string;
+  readonly cpuLimit?: string;
+  readonly memoryRequest?: string;
+  readonly memoryLimit?: string;
+}
+
+export function checkResources(path: string, prop: string, r: ResourceQuantities): void {
+  const cpu = (key: keyof ResourceQuantities) => {
+    const v = r[key];
+    if (v === undefined) return undefined;
+    const parsed = parseCpuMillis(v);
+    if (parsed === undefined || parsed <= 0) throw propError(path, `${prop}.${key}`, "must be a CPU quantity such as '250m' or '1'", v);
+    return parsed;
+  };
+  const mem = (key: keyof ResourceQuantities) => {
+    const v = r[key];
+    if (v === undefined) return undefined;
+    const parsed = parseMemoryBytes(v);
+    if (parsed === undefined || parsed <= 0) throw propError(path, `${prop}.${key}`, "must be a memory quantity such as '256Mi' or '1Gi'", v);
+    return parsed;
+  };
+  const cpuReq = cpu('cpuRequest');
+  const cpuLim = cpu('cpuLimit');
+  const memReq = mem('memoryRequest');
+  const memLim = mem('memoryLimit');
+  if (cpuReq !== undefined && cpuLim !== undefined && cpuReq > cpuLim) {
+    throw propError(path, `${prop}.cpuRequest`, `must be <= cpuLimit (${r.cpuLimit})`, r.cpuRequest);
+  }
+  if (memReq !== undefined && memLim !== undefined && memReq > memLim) {
+    throw propError(path, `${prop}.memoryRequest`, `must be <= memoryLimit (${r.memoryLimit})`, r.memoryRequest);
+  }
+}
+
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+const CRON_RANGES: ReadonlyArray<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+
+/** Five-field cron expression as Kubernetes CronJobs accept it (numbers, ranges, lists, steps). */
+export function checkCron(path: string, prop: string, value: string): void {
+  const fields = typeof value === 'string' ? value.trim().split(/\s+/) : [];
+  const ok = fields.length === 5 && fields.every((f, i) => {
+    if (!CRON_FIELD.test(f)) return false;
+    const numbers = f.split(/[^0-9]+/).filter((n) => n !== '').map(Number);
+    const [lo, hi] = CRON_RANGES[i];
+    // Step values are not bounded by the field's range; check only numbers before a '/'.
+    const bounded = f.split(',').flatMap((part) => part.split('/')[0].split('-')).filter((n) => n !== '*').map(Number);
+    return numbers.length >= 0 && bounded.every((n) => n >= lo && n <= hi);
+  });
+  if (!ok) {
+    throw propError(path, prop, "must be a five-field cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)", value);
+  }
+}
+
+/** A storage size such as '1Gi'. */
+export function checkStorage(path: string, prop: string, value: string): void {
+  const bytes = parseMemoryBytes(value);
+  if (bytes === undefined || bytes <= 0) throw propError(path, prop, "must be a storage quantity such as '1Gi' (Ki, Mi, Gi or Ti)", value);
+}

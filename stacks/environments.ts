@@ -1,0 +1,119 @@
+import { AutoscalingProps, PostgresBackupProps, ResourceSpec } from '../lib';
+
+/** How an app service is sized and scaled in one environment. */
+export interface ServiceConfig {
+  /** Image repository (without tag), e.g. 'registry.example.com/acme/api'. */
+  readonly image: string;
+  /** Fixed replica count (when no autoscaling). */
+  readonly replicas?: number;
+  /** HPA range. */
+  readonly autoscaling?: AutoscalingProps;
+  /** Requests and limits. */
+  readonly resources?: Partial<ResourceSpec>;
+}
+
+/** PostgreSQL running in the cluster. */
+export interface InClusterDatabase {
+  readonly kind: 'in-cluster';
+  /** Data volume size. */
+  readonly storageSize: string;
+  /** StorageClass; undefined for the cluster default. */
+  readonly storageClass?: string;
+  /** Literal password: dev only (the Pulumi path generates one instead). */
+  readonly devPassword?: string;
+  /** Nightly backups. */
+  readonly backup?: PostgresBackupProps;
+}
+
+/** PostgreSQL managed outside the cluster; the Secret is created out of band. */
+export interface ManagedDatabase {
+  readonly kind: 'managed';
+  /** Secret with the keys url, host, port, database, user and password. */
+  readonly secretName: string;
+}
+
+/** Argo CD Application settings. */
+export interface ArgoConfig {
+  /** Git repository holding dist/. */
+  readonly repoURL: string;
+  /** Branch, tag or commit. */
+  readonly targetRevision: string;
+}
+
+/** Everything that differs between environments, as typed data. */
+export interface EnvConfig {
+  /** Environment name; also the chart id and the dist/<name> folder. */
+  readonly name: string;
+  /** Application name (app.kubernetes.io/part-of). */
+  readonly app: string;
+  /** Namespace of the environment. */
+  readonly namespace: string;
+  /** Version label and image tag. */
+  readonly version: string;
+  /** Public host name. */
+  readonly host: string;
+  /** TLS through cert-manager; undefined for plain HTTP. */
+  readonly tls?: { readonly clusterIssuer: string };
+  /** Backend sizing. */
+  readonly backend: ServiceConfig;
+  /** Frontend sizing. */
+  readonly frontend: ServiceConfig;
+  /** Where PostgreSQL runs. */
+  readonly database: InClusterDatabase | ManagedDatabase;
+  /** Argo CD Application; undefined to apply directly. */
+  readonly argo?: ArgoConfig;
+  /** Build contexts of the app images, relative to the repository root (for Pulumi and Compose). */
+  readonly build?: { readonly backend: string; readonly frontend: string };
+}
+
+const base = {
+  app: 'kstack-demo',
+  version: '0.1.0',
+  argo: { repoURL: 'https://github.com/kstack-dev/kstack-demo.git', targetRevision: 'main' },
+} as const;
+
+export const dev: EnvConfig = {
+  ...base,
+  name: 'dev',
+  namespace: 'kstack-dev',
+  version: 'dev',
+  host: 'app.localhost',
+  backend: { image: 'localhost:5000/kstack-backend', replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } },
+  frontend: { image: 'localhost:5000/kstack-frontend', replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } },
+  database: { kind: 'in-cluster', storageSize: '1Gi', devPassword: 'dev-password-not-secret' },
+  argo: undefined,
+  build: { backend: 'examples/fullstack/backend', frontend: 'examples/fullstack/frontend' },
+};
+
+export const staging: EnvConfig = {
+  ...base,
+  name: 'staging',
+  namespace: 'kstack-staging',
+  host: 'staging.kstack.example.com',
+  tls: { clusterIssuer: 'letsencrypt-staging' },
+  backend: { image: 'ghcr.io/kstack-dev/kstack-backend', autoscaling: { minReplicas: 2, maxReplicas: 4 } },
+  frontend: { image: 'ghcr.io/kstack-dev/kstack-frontend', autoscaling: { minReplicas: 2, maxReplicas: 4 } },
+  database: { kind: 'in-cluster', storageSize: '5Gi', backup: { schedule: '0 3 * * *', retentionDays: 7, size: '5Gi' } },
+};
+
+export const prod: EnvConfig = {
+  ...base,
+  name: 'prod',
+  namespace: 'kstack-prod',
+  host: 'app.kstack.example.com',
+  tls: { clusterIssuer: 'letsencrypt-prod' },
+  backend: {
+    image: 'ghcr.io/kstack-dev/kstack-backend',
+    autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
+    resources: { cpuRequest: '250m', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+  },
+  frontend: {
+    image: 'ghcr.io/kstack-dev/kstack-frontend',
+    autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
+    resources: { cpuRequest: '200m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
+  },
+  database: { kind: 'managed', secretName: 'db-credentials' },
+};
+
+/** The reference environments, by name. */
+export const environments: Readonly<Record<string, EnvConfig>> = { dev, staging, prod };
