@@ -10,7 +10,7 @@ interface Args { envs: string[]; out: string }
 
 function parseArgs(argv: readonly string[]): Args {
   const envs: string[] = [];
-  let out = 'dist';
+  let out = process.env.CDK8S_OUTDIR ?? 'dist'; // set by `cdk8s synth` from cdk8s.yaml's output
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
