@@ -1,7 +1,8 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkName } from './internal/validation';
+import { propError } from './internal/errors';
+import { checkName, claimName } from './internal/validation';
 
 const { k8s } = kplus;
 
@@ -21,10 +22,13 @@ export class AppNamespace extends Construct {
   constructor(scope: Construct, id: string, props: AppNamespaceProps) {
     super(scope, id);
     const path = this.node.path;
+    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with a name', props);
     const podSecurity = props.podSecurity ?? 'restricted';
     const dnsNamespace = props.dnsNamespace ?? 'kube-system';
     checkName(path, 'name', props.name);
     checkName(path, 'dnsNamespace', dnsNamespace);
+    if (podSecurity !== 'restricted' && podSecurity !== 'baseline') throw propError(path, 'podSecurity', "must be 'restricted' or 'baseline'", podSecurity);
+    claimName(this, 'namespace', undefined, props.name);
     this.name = props.name;
 
     const ns = new k8s.KubeNamespace(this, 'Namespace', {

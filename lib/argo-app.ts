@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { propError } from './internal/errors';
-import { checkName, checkNonEmpty } from './internal/validation';
+import { checkBoolean, checkName, checkNonEmpty, claimName } from './internal/validation';
 
 export interface ArgoAppProps {
   /** Application name. @default - the construct id */
@@ -37,6 +37,7 @@ export class ArgoApp extends Construct {
   constructor(scope: Construct, id: string, props: ArgoAppProps) {
     super(scope, id);
     const path = this.node.path;
+    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with repoURL and destinationNamespace', props);
     const name = props.name ?? id;
     const namespace = props.namespace ?? 'argocd';
     const project = props.project ?? 'default';
@@ -54,12 +55,16 @@ export class ArgoApp extends Construct {
       throw propError(path, 'repoURL', "must be a Git URL such as 'https://github.com/acme/app.git' or 'git@github.com:acme/app.git'", props.repoURL);
     }
     checkNonEmpty(path, 'targetRevision', targetRevision);
+    if (typeof sourcePath !== 'string' || sourcePath.trim() === '') throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", sourcePath);
     if (sourcePath.startsWith('/') || sourcePath.split('/').includes('..')) {
       throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", sourcePath);
     }
-    if (!/^https:\/\/\S+$/.test(destinationServer)) throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", destinationServer);
+    if (typeof destinationServer !== 'string' || !/^https:\/\/\S+$/.test(destinationServer)) throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", destinationServer);
     checkName(path, 'destinationNamespace', props.destinationNamespace);
     if (!Number.isInteger(retryLimit) || retryLimit < 0) throw propError(path, 'retryLimit', 'must be an integer >= 0', retryLimit);
+    checkBoolean(path, 'prune', prune);
+    checkBoolean(path, 'selfHeal', selfHeal);
+    claimName(this, 'argo-app', namespace, name);
     this.name = name;
 
     new ApiObject(this, 'Application', {

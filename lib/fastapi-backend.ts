@@ -94,6 +94,9 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
 
     const secretEnv: Record<string, SecretKeyRef> = { ...props.secretEnv };
     const database = props.database;
+    if (database !== undefined && (database === null || typeof database !== 'object' || typeof database.secretName !== 'string')) {
+      throw propError(path, 'database', 'must be a Postgres (or Postgres.fromExisting) construct', database);
+    }
     if (database) {
       if (database.namespace !== common.namespace) {
         throw propError(path, 'database', `must be in the backend's namespace (${common.namespace ?? 'default'}): Secrets cannot be read across namespaces; use Postgres.fromExisting with a Secret in this namespace`, `${database.name} in ${database.namespace ?? 'default'}`);

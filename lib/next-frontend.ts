@@ -81,6 +81,9 @@ export class NextFrontend extends Construct implements IServiceEndpoint, IWorklo
 
     const env: Record<string, string> = { HOSTNAME: '0.0.0.0', NEXT_TELEMETRY_DISABLED: '1', PORT: String(common.port), ...props.env };
     const api = props.api;
+    if (api !== undefined && (api === null || typeof api !== 'object' || typeof api.serviceName !== 'string')) {
+      throw propError(path, 'api', 'must be a FastApiBackend (or another IFastApiBackend)', api);
+    }
     if (api) {
       if (api.namespace !== common.namespace) {
         throw propError(path, 'api', `must be in the frontend's namespace (${common.namespace ?? 'default'})`, `${api.serviceName} in ${api.namespace ?? 'default'}`);

@@ -2,7 +2,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError } from './internal/errors';
 import { allowIngressFromNamespace } from './internal/network';
-import { checkHost, checkHttpPath, checkInteger, checkName } from './internal/validation';
+import { namespaceOf } from './internal/labels';
+import { checkBoolean, checkHost, checkHttpPath, checkInteger, checkName, checkOptionalObject, claimName } from './internal/validation';
+import { declareExternal } from './validate/constructs';
 import { IServiceEndpoint } from './workload';
 
 const { k8s } = kplus;
@@ -63,6 +65,8 @@ export class NginxIngress extends Construct {
   constructor(scope: Construct, id: string, props: NginxIngressProps) {
     super(scope, id);
     const path = this.node.path;
+    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with routes', props);
+    checkOptionalObject(path, 'tls', props.tls);
     const name = props.name ?? id;
     const maxBodySize = props.maxBodySize ?? '10m';
     const proxyTimeoutSeconds = props.proxyTimeoutSeconds ?? 60;
@@ -71,18 +75,24 @@ export class NginxIngress extends Construct {
 
     checkName(path, 'name', name, 55);
     if (props.host !== undefined) checkHost(path, 'host', props.host);
-    if (!/^\d+[kmg]?$/.test(maxBodySize)) throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
+    if (typeof maxBodySize !== 'string' || !/^\d+[kmg]?$/.test(maxBodySize)) throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
     checkInteger(path, 'proxyTimeoutSeconds', proxyTimeoutSeconds, 1, 3600);
     checkName(path, 'ingressClassName', ingressClassName, 253);
     checkName(path, 'controllerNamespace', controllerNamespace);
     if (!Array.isArray(props.routes) || props.routes.length === 0) {
       throw propError(path, 'routes', "must list at least one route such as { path: '/', backend: frontend }", props.routes);
     }
+    const namespace = namespaceOf(this);
     const seen = new Set<string>();
     this.routes = props.routes.map((route, i) => {
+      if (route === null || typeof route !== 'object') throw propError(path, `routes[${i}]`, "must be an object such as { path: '/', backend: frontend }", route);
       checkHttpPath(path, `routes[${i}].path`, route.path);
       if (route.path.length > 1 && route.path.endsWith('/')) throw propError(path, `routes[${i}].path`, "must not end with '/' (write '/api', which also matches '/api/...')", route.path);
       if (!route.backend || typeof route.backend.serviceName !== 'string') throw propError(path, `routes[${i}].backend`, 'must be a FastApiBackend, NextFrontend or another IServiceEndpoint', route.backend);
+      if (route.backend.namespace !== namespace) {
+        throw propError(path, `routes[${i}].backend`, `must be in the ingress's namespace (${namespace ?? 'default'}): an Ingress routes only to Services of its own namespace`, `${route.backend.serviceName} in ${route.backend.namespace ?? 'default'}`);
+      }
+      checkBoolean(path, `routes[${i}].stripPrefix`, route.stripPrefix);
       const key = `${props.host ?? '*'}${route.path}`;
       if (seen.has(key)) throw propError(path, `routes[${i}].path`, `must be unique per host: ${key} is routed twice`, route.path);
       seen.add(key);
@@ -98,7 +108,10 @@ export class NginxIngress extends Construct {
       this.tlsSecretName = props.tls.secretName ?? `${name}-tls`;
       checkName(path, 'tls.secretName', this.tlsSecretName, 253);
       if (props.tls.clusterIssuer !== undefined) checkName(path, 'tls.clusterIssuer', props.tls.clusterIssuer, 253);
+      // The certificate Secret comes from cert-manager or from you, never from kstack.
+      declareExternal(this, this.tlsSecretName);
     }
+    claimName(this, 'ingress', namespace, name);
 
     const annotations: Record<string, string> = {
       'nginx.ingress.kubernetes.io/proxy-body-size': maxBodySize,

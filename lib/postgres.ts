@@ -7,7 +7,10 @@ import { names } from './internal/names';
 import { allowClients } from './internal/network';
 import { toSize } from './internal/quantity';
 import { hardenPodSpec, restrictedContainer, restrictedPod } from './internal/security';
-import { checkCron, checkImage, checkInteger, checkName, checkNonEmpty, checkResources, checkStorage } from './internal/validation';
+import {
+  checkCron, checkDataKey, checkImage, checkInteger, checkName, checkNonEmpty, checkOptionalObject, checkResources, checkStorage, checkSubdomain, claimName, definedOnly,
+} from './internal/validation';
+import { declareExternal } from './validate/constructs';
 import { containerEnv, toProbe, toResources } from './internal/app-workload';
 import { CheckSpec, ResourceSpec, WorkloadDescription } from './workload';
 
@@ -124,12 +127,15 @@ export class Postgres extends Construct implements IPostgres {
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
     const path = this.node.path;
+    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object (or left out)', props);
+    checkOptionalObject(path, 'resources', props.resources);
+    checkOptionalObject(path, 'backup', props.backup);
     const name = props.name ?? id;
     const image = props.image ?? 'postgres:16.10';
     const databaseName = props.databaseName ?? 'app';
     const user = props.user ?? 'app';
     const storageSize = props.storageSize ?? '1Gi';
-    const resources: ResourceSpec = { ...DEFAULT_RESOURCES, ...props.resources };
+    const resources: ResourceSpec = { ...DEFAULT_RESOURCES, ...definedOnly(props.resources) };
 
     checkName(path, 'name', name, 52);
     checkImage(path, 'image', image);
@@ -142,6 +148,8 @@ export class Postgres extends Construct implements IPostgres {
     }
     if (props.password !== undefined) checkNonEmpty(path, 'password', props.password);
     if (props.existingSecret !== undefined) checkName(path, 'existingSecret', props.existingSecret, 253);
+    if (props.storageClass !== undefined) checkSubdomain(path, 'storageClass', props.storageClass);
+    claimName(this, 'workload', namespaceOf(this), name);
 
     this.name = name;
     this.namespace = namespaceOf(this);
@@ -149,6 +157,8 @@ export class Postgres extends Construct implements IPostgres {
     this.accessLabel = accessLabel(name);
     const selector = selectorLabels(this, name);
     const ref = (key: keyof PostgresSecretKeys) => ({ name: this.secretName, key: this.secretKeys[key] });
+    // Without a password the credentials Secret is created out of band (existingSecret or '<name>-credentials').
+    if (props.password === undefined) declareExternal(this, this.secretName);
 
     if (props.password !== undefined) {
       new kplus.Secret(this, 'Credentials', {
@@ -251,9 +261,13 @@ export class Postgres extends Construct implements IPostgres {
     const schedule = backup.schedule ?? '0 3 * * *';
     const retentionDays = backup.retentionDays ?? 7;
     const size = backup.size ?? '2Gi';
+    if (this.name.length > 45) {
+      throw propError(this.node.path, 'name', "must be at most 45 characters when backups are on (the CronJob is named '<name>-backup', at most 52 characters)", this.name);
+    }
     checkCron(path, 'schedule', schedule);
     checkInteger(path, 'retentionDays', retentionDays, 1, 3650);
     checkStorage(path, 'size', size);
+    if (backup.storageClass !== undefined) checkSubdomain(path, 'storageClass', backup.storageClass);
 
     const claim = new kplus.PersistentVolumeClaim(this, 'BackupClaim', {
       metadata: { name: names.backupClaim(this.name) },
@@ -304,14 +318,16 @@ class ExistingPostgres extends Construct implements IPostgres {
   constructor(scope: Construct, id: string, props: ExistingPostgresProps) {
     super(scope, id);
     const path = this.node.path;
+    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with name and secretName', props);
+    checkOptionalObject(path, 'secretKeys', props.secretKeys);
     checkName(path, 'name', props.name);
     checkName(path, 'secretName', props.secretName, 253);
     this.port = props.port ?? PORT;
     checkInteger(path, 'port', this.port, 1, 65535);
     this.secretKeys = { ...DEFAULT_KEYS, ...props.secretKeys };
-    for (const [k, v] of Object.entries(this.secretKeys)) {
-      if (!/^[-._a-zA-Z0-9]+$/.test(v)) throw propError(path, `secretKeys.${k}`, 'must be a Secret key (letters, digits, "-", "_" and ".")', v);
-    }
+    for (const [k, v] of Object.entries(this.secretKeys)) checkDataKey(path, `secretKeys.${k}`, v);
+    claimName(this, 'workload', namespaceOf(this), props.name);
+    declareExternal(this, props.secretName);
     this.name = props.name;
     this.namespace = namespaceOf(this);
     this.secretName = props.secretName;

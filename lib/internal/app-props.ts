@@ -4,8 +4,10 @@ import { propError } from './errors';
 import { namespaceOf } from './labels';
 import { ScalingSpec } from './app-workload';
 import {
-  checkEnvName, checkHttpPath, checkImage, checkInteger, checkName, checkNonEmpty, checkPort, checkResources, checkStorage,
+  checkArgv, checkDataKey, checkEnvName, checkHttpPath, checkImage, checkInteger, checkName, checkNonEmpty, checkOptionalObject, checkPort,
+  checkResources, checkStorage, checkSubdomain, claimName, definedOnly,
 } from './validation';
+import { declareExternal } from '../validate/constructs';
 
 /** HPA settings. */
 export interface AutoscalingProps {
@@ -48,14 +50,17 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
 }): ResolvedAppProps {
   const path = scope.node.path;
   if (props === undefined || props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with at least an image', props);
+  for (const prop of ['build', 'autoscaling', 'resources', 'env', 'secretEnv', 'dataVolume'] as const) checkOptionalObject(path, prop, props[prop]);
   const name = props.name ?? id;
   const port = props.port ?? defaults.port;
-  const resources: ResourceSpec = { ...defaults.resources, ...props.resources };
+  const resources: ResourceSpec = { ...defaults.resources, ...definedOnly(props.resources) };
 
   checkName(path, 'name', name);
   checkImage(path, 'image', props.image);
   checkPort(path, 'port', port);
   checkResources(path, 'resources', resources);
+  checkArgv(path, 'command', props.command, "['uvicorn', 'app.main:app']");
+  checkArgv(path, 'args', props.args, "['--workers', '2']");
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
     throw propError(path, 'replicas', "must not be set together with 'autoscaling' (the HPA owns the replica count); remove one of them", props.replicas);
   }
@@ -80,7 +85,7 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
     checkEnvName(path, 'secretEnv', key);
     if (props.env && key in props.env) throw propError(path, `secretEnv.${key}`, "must not also be set in 'env' (a variable comes from one source)", key);
     checkName(path, `secretEnv.${key}.name`, ref?.name, 253);
-    checkNonEmpty(path, `secretEnv.${key}.key`, ref?.key);
+    checkDataKey(path, `secretEnv.${key}.key`, ref?.key);
   }
   if (props.build !== undefined) {
     checkNonEmpty(path, 'build.context', props.build.context);
@@ -89,14 +94,19 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
   if (props.dataVolume !== undefined) {
     checkHttpPath(path, 'dataVolume.path', props.dataVolume.path);
     checkStorage(path, 'dataVolume.size', props.dataVolume.size);
+    if (props.dataVolume.storageClass !== undefined) checkSubdomain(path, 'dataVolume.storageClass', props.dataVolume.storageClass);
     const maxPods = scaling.autoscaling?.maxReplicas ?? scaling.replicas ?? 1;
     if (maxPods > 1) {
-      throw propError(path, 'dataVolume', 'needs a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres', `${maxPods} pods`);
+      throw propError(path, 'dataVolume', 'must belong to a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres', `${maxPods} pods`);
     }
   }
+  const namespace = namespaceOf(scope);
+  claimName(scope, 'workload', namespace, name);
+  // Secrets named in secretEnv are created outside kstack: the gate's reference check accepts them.
+  for (const ref of Object.values(props.secretEnv ?? {})) declareExternal(scope, ref.name);
   return {
     name,
-    namespace: namespaceOf(scope),
+    namespace,
     build: props.build ? { context: props.build.context, dockerfile: props.build.dockerfile ?? 'Dockerfile' } : undefined,
     port,
     scaling,

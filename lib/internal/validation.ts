@@ -1,3 +1,5 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { propError } from './errors';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
 
@@ -11,6 +13,11 @@ const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
 /** A Kubernetes object name usable everywhere (Services need RFC 1123 labels). */
 export function checkName(path: string, prop: string, value: string, maxLength = 63): void {
+  // Longer names (Secrets, Applications, classes) are DNS-1123 subdomains: dots allowed.
+  if (maxLength > 63) {
+    checkSubdomain(path, prop, value);
+    return;
+  }
   if (typeof value !== 'string' || value.length > maxLength || !DNS_LABEL.test(value)) {
     throw propError(path, prop, `must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters)`, value);
   }
@@ -122,4 +129,56 @@ export function checkCron(path: string, prop: string, value: string): void {
 export function checkStorage(path: string, prop: string, value: string): void {
   const bytes = parseMemoryBytes(value);
   if (bytes === undefined || bytes <= 0) throw propError(path, prop, "must be a storage quantity such as '1Gi' (Ki, Mi, Gi or Ti)", value);
+}
+
+/** A plain object (not null, not an array), when set. */
+export function checkOptionalObject(path: string, prop: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw propError(path, prop, 'must be an object', value);
+  }
+}
+
+/** A non-empty argv array of non-empty strings, when set. */
+export function checkArgv(path: string, prop: string, value: unknown, example: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.length === 0) throw propError(path, prop, `must be a non-empty array of strings such as ${example}`, value);
+  value.forEach((arg, i) => checkNonEmpty(path, `${prop}[${i}]`, arg as string));
+}
+
+export function checkBoolean(path: string, prop: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw propError(path, prop, 'must be true or false', value);
+}
+
+/** A key inside a Secret or ConfigMap. */
+export function checkDataKey(path: string, prop: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(value)) {
+    throw propError(path, prop, 'must be a Secret key (letters, digits, "-", "_" and ".", at most 253 characters)', value);
+  }
+}
+
+const claims = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Records that the construct at `scope` produces objects named `name` (in its chart's namespace)
+ * for a family of names (e.g. 'workload': Deployment, Service, ConfigMap and NetworkPolicies of an
+ * app or database); a second construct claiming the same name gets a one-line error naming both.
+ */
+export function claimName(scope: IConstruct, family: string, namespace: string | undefined, name: string, prop = 'name'): void {
+  const chart = Chart.of(scope);
+  let chartClaims = claims.get(chart);
+  if (!chartClaims) {
+    chartClaims = new Map();
+    claims.set(chart, chartClaims);
+  }
+  const key = `${family}\0${namespace ?? ''}\0${name}`;
+  const other = chartClaims.get(key);
+  if (other !== undefined) {
+    throw propError(scope.node.path, prop, `must be unique in namespace ${namespace ?? 'default'}: ${other} already produces objects named '${name}'`, name);
+  }
+  chartClaims.set(key, scope.node.path);
+}
+
+/** A copy without the keys whose value is undefined, so `{ ...defaults, ...definedOnly(props) }` keeps the defaults. */
+export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
