@@ -5,4 +5,6 @@ export * from './next-frontend';
 export * from './nginx-ingress';
 export * from './argo-app';
 export * from './app-namespace';
+export * from './compose';
 export { KstackPropError } from './internal/errors';
+export * from './validate';

@@ -1,0 +1,360 @@
+/**
+ * The Compose target (lib/compose): semantic checks on the rendered project, and validation with
+ * the real tools: Debian's docker-compose 1.29 (`config -q`, offline) and Debian's nginx (`nginx -t`).
+ * Both tools are required; a missing tool fails these tests (CI installs them).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { FastApiBackend, NextFrontend, NginxIngress, Postgres, renderCompose, renderNginxConf } from '../lib';
+import { environments } from '../stacks/environments';
+import { synthesizeCompose, synthesizeEnv } from '../stacks/synth';
+import { errorOf, testChart } from './util';
+
+const ROOT = path.resolve(__dirname, '..');
+const DEV_PASSWORD = 'dev-password-not-secret';
+
+const dev = () => synthesizeEnv(environments.dev);
+const devProject = () => synthesizeCompose(dev());
+
+/** Runs a required tool; throws a clear error when it is not installed. */
+function run(tool: string, args: readonly string[], cwd?: string, stdout?: number): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(tool, args, {
+    cwd, encoding: 'utf8', env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' }, stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    throw new Error(`${tool} is not installed: these tests need it (apt-get install -y docker-compose nginx; CI installs both)`);
+  }
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Writes a project where the synth puts it (dist/<env>/compose) in a temp copy of the repo's layout. */
+function writeProject(files: Readonly<Record<string, string>>, envName: string): { root: string; dir: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-compose-'));
+  for (const ctx of ['examples/fullstack/backend', 'examples/fullstack/frontend']) {
+    fs.mkdirSync(path.join(root, ctx), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, ctx, 'Dockerfile'), path.join(root, ctx, 'Dockerfile'));
+  }
+  const dir = path.join(root, 'dist', envName, 'compose');
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), content);
+  }
+  return { root, dir };
+}
+
+describe('compose: the dev project of the reference stack', () => {
+  test('GIVEN the dev stack WHEN rendered THEN the services are db, api-migrate, api, web and nginx, with no top-level name or version', () => {
+    const project = devProject();
+    expect(Object.keys(project.compose.services)).toEqual(['db', 'api-migrate', 'api', 'web', 'nginx']);
+    expect(Object.keys(project.compose)).toEqual(['services', 'volumes']);
+    expect(Object.keys(project.files)).toEqual(['docker-compose.yml', 'nginx/nginx.conf', '.env.example']);
+  });
+
+  test('GIVEN the rendered project WHEN the YAML is parsed THEN it is the compose object', () => {
+    const project = devProject();
+    expect(parse(project.files['docker-compose.yml'])).toEqual(project.compose);
+  });
+
+  test('GIVEN the dev stack WHEN rendered twice THEN the files are the same bytes', () => {
+    expect(devProject().files).toEqual(devProject().files);
+  });
+
+  test('GIVEN the Postgres construct WHEN mapped THEN db has its image, a named volume, a pg_isready healthcheck and credentials from .env', () => {
+    const result = dev();
+    const w = result.stack.database.workload!;
+    const db = synthesizeCompose(result).compose.services.db as any;
+    expect(db.image).toBe(w.image);
+    expect(db.image).toBe('postgres:16.10');
+    expect(db.volumes).toEqual(['db-data:/var/lib/postgresql/data']);
+    expect(synthesizeCompose(result).compose.volumes).toEqual({ 'db-data': {} });
+    expect(db.healthcheck.test[0]).toBe('CMD');
+    expect(db.healthcheck.test.join(' ')).toContain('pg_isready -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"');
+    expect(db.environment.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]*\}$/);
+    expect(db.environment.POSTGRES_USER).toMatch(/^\$\{POSTGRES_USER:\?/);
+    expect(db.environment.POSTGRES_DB).toMatch(/^\$\{POSTGRES_DB:\?/);
+    expect(db.environment.PGDATA).toBe('/var/lib/postgresql/data/pgdata');
+    expect(db.expose).toEqual(['5432']);
+  });
+
+  test('GIVEN the FastApiBackend WHEN mapped THEN api builds from the backend folder, exposes 8000, checks /health with python and waits for db and the migration', () => {
+    const result = dev();
+    const api = synthesizeCompose(result).compose.services.api as any;
+    expect(api.build).toEqual({ context: '../../../examples/fullstack/backend', dockerfile: 'Dockerfile' });
+    // Resolved from dist/dev/compose/, the context is the reference backend folder.
+    expect(fs.existsSync(path.join(ROOT, 'dist/dev/compose', api.build.context, api.build.dockerfile))).toBe(true);
+    expect(api.image).toBe(result.stack.backend.workload.image);
+    expect(api.expose).toEqual(['8000']);
+    expect(api.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'python3', '-c']);
+    expect(api.healthcheck.test[3]).toContain('urllib.request.urlopen("http://127.0.0.1:8000/health"');
+    expect(api.healthcheck.start_period).toBe('150s');
+    expect(api.depends_on).toEqual({
+      db: { condition: 'service_healthy' },
+      'api-migrate': { condition: 'service_completed_successfully' },
+    });
+    expect(api.entrypoint).toBeUndefined();
+    expect(api.command).toBeUndefined();
+  });
+
+  test('GIVEN the backend wiring WHEN mapped THEN DATABASE_URL and PG* are built from the .env variables and the db service name', () => {
+    const api = devProject().compose.services.api as any;
+    const v = (n: string) => `\${${n}:?copy .env.example to .env}`;
+    expect(api.environment.DATABASE_URL).toBe(`postgresql://${v('POSTGRES_USER')}:${v('POSTGRES_PASSWORD')}@db:5432/${v('POSTGRES_DB')}`);
+    expect(api.environment.PGHOST).toBe('db');
+    expect(api.environment.PGPORT).toBe('5432');
+    expect(api.environment.PGPASSWORD).toBe(v('POSTGRES_PASSWORD'));
+    expect(api.environment.LOG_LEVEL).toBe('debug');
+  });
+
+  test('GIVEN migrationCommand WHEN mapped THEN api-migrate runs it once, as the app, after db is healthy', () => {
+    const { api, 'api-migrate': migrate } = devProject().compose.services as any;
+    expect(migrate.entrypoint).toEqual(['alembic', 'upgrade', 'head']);
+    expect(migrate.restart).toBe('no');
+    expect(migrate.healthcheck).toBeUndefined();
+    expect(migrate.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+    for (const key of ['image', 'build', 'user', 'read_only', 'tmpfs', 'environment', 'cap_drop']) expect(migrate[key]).toEqual(api[key]);
+  });
+
+  test('GIVEN the NextFrontend WHEN mapped THEN web exposes 3000, gets API_URL from the backend wiring and waits for api', () => {
+    const result = dev();
+    const web = synthesizeCompose(result).compose.services.web as any;
+    expect(web.expose).toEqual(['3000']);
+    expect(web.environment.API_URL).toBe(result.stack.backend.url);
+    expect(web.environment.API_URL).toBe('http://api:8000');
+    expect(web.environment.NEXT_PUBLIC_API_PATH).toBe('/api');
+    expect(web.build.context).toBe('../../../examples/fullstack/frontend');
+    expect(web.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(web.depends_on).toEqual({ api: { condition: 'service_healthy' } });
+  });
+
+  test('GIVEN each workload WHEN mapped THEN it runs as its user, read-only, with a tmpfs per scratch path, no capabilities and restart unless-stopped', () => {
+    const result = dev();
+    const services = synthesizeCompose(result).compose.services as any;
+    for (const w of [result.stack.database.workload!, result.stack.backend.workload, result.stack.frontend.workload]) {
+      const s = services[w.name];
+      expect(s.user).toBe(`${w.user}:${w.group}`);
+      expect(s.restart).toBe('unless-stopped');
+      expect(s.read_only).toBe(true);
+      expect(s.tmpfs.map((t: string) => t.split(':')[0])).toEqual(w.scratchPaths);
+      expect(s.tmpfs.every((t: string) => t.includes(`uid=${w.user},gid=${w.group}`))).toBe(true);
+      expect(s.cap_drop).toEqual(['ALL']);
+      expect(s.security_opt).toEqual(['no-new-privileges:true']);
+      expect(s.mem_limit).toBeDefined();
+      expect(s.ports).toBeUndefined();
+    }
+    expect(services.web.tmpfs).toContain('/app/.next/cache:uid=1001,gid=1001,mode=0700');
+  });
+
+  test('GIVEN the NginxIngress WHEN mapped THEN nginx is a pinned non-root read-only service with the only published port', () => {
+    const services = devProject().compose.services as any;
+    const nginx = services.nginx;
+    expect(nginx.image).toBe('nginx:1.27-alpine');
+    expect(nginx.user).toBe('101:101');
+    expect(nginx.read_only).toBe(true);
+    expect(nginx.tmpfs.map((t: string) => t.split(':')[0])).toEqual(['/tmp', '/var/cache/nginx', '/var/run']);
+    expect(nginx.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(nginx.volumes).toEqual(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    expect(nginx.depends_on).toEqual({ api: { condition: 'service_healthy' }, web: { condition: 'service_healthy' } });
+    const published = Object.entries(services).filter(([, s]: [string, any]) => s.ports).map(([n]) => n);
+    expect(published).toEqual(['nginx']);
+  });
+
+  test('GIVEN a dev password in the stack WHEN rendered THEN no file contains it and .env.example lists every variable the compose file reads', () => {
+    const project = devProject();
+    for (const [file, content] of Object.entries(project.files)) {
+      expect({ file, leaks: content.includes(DEV_PASSWORD) }).toEqual({ file, leaks: false });
+    }
+    const referenced = new Set([...project.files['docker-compose.yml'].matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
+    const listed = new Set([...project.files['.env.example'].matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect([...referenced].sort()).toEqual(['POSTGRES_DB', 'POSTGRES_PASSWORD', 'POSTGRES_USER']);
+    for (const v of referenced) expect(listed.has(v)).toBe(true);
+    expect(project.files['.env.example']).toContain('POSTGRES_PASSWORD=change-me\n');
+    expect(project.files['.env.example']).toContain('COMPOSE_PROJECT_NAME=kstack-demo-dev\n');
+  });
+
+  test('GIVEN the dev stack WHEN rendered THEN the header lists what has no Compose equivalent', () => {
+    const project = devProject();
+    const yml = project.files['docker-compose.yml'];
+    expect(yml.startsWith('# Generated by kstack')).toBe(true);
+    for (const kind of ['NetworkPolicy', 'Namespace', 'ServiceAccount', 'resource requests', 'readiness probes']) {
+      expect(project.unmapped.some((line) => line.startsWith(kind))).toBe(true);
+      expect(yml).toContain(`#   - ${kind}`);
+    }
+  });
+
+  test('GIVEN the staging stack WHEN rendered THEN HPA, PDB, backups, Argo CD and TLS are listed as not mapped', () => {
+    const project = synthesizeCompose(synthesizeEnv(environments.staging));
+    const header = project.unmapped.join('\n');
+    for (const item of ['HorizontalPodAutoscaler api, web', 'PodDisruptionBudget api, web', 'CronJob db-backup', 'Application kstack-demo-staging', 'TLS (Secret ingress-tls)']) {
+      expect(header).toContain(item);
+    }
+  });
+
+  test('GIVEN a managed database (prod) WHEN rendered THEN there is no db service and the connection settings come from .env', () => {
+    const project = synthesizeCompose(synthesizeEnv(environments.prod));
+    expect(Object.keys(project.compose.services)).toEqual(['api-migrate', 'api', 'web', 'nginx']);
+    const api = project.compose.services.api as any;
+    expect(api.environment.DATABASE_URL).toBe('${DATABASE_URL:?copy .env.example to .env}');
+    expect(api.depends_on).toEqual({ 'api-migrate': { condition: 'service_completed_successfully' } });
+    expect(api.build).toBeUndefined();
+    expect(project.variables.map((v) => v.name)).toEqual(['DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGUSER']);
+  });
+});
+
+describe('compose: nginx.conf', () => {
+  test('GIVEN the dev ingress WHEN rendered THEN / goes to web and /api to api with the prefix stripped like the Ingress', () => {
+    const conf = devProject().files['nginx/nginx.conf'];
+    expect(conf).toContain('upstream api {\n        server api:8000;');
+    expect(conf).toContain('upstream web {\n        server web:3000;');
+    expect(conf).toContain('location ~ "^/api(/|$)" {\n            rewrite "^/api(/|$)(.*)" /$2 break;\n            proxy_pass http://api;');
+    expect(conf).toContain('location / {\n            proxy_pass http://web;');
+    expect(conf.indexOf('location ~ "^/api')).toBeLessThan(conf.indexOf('location / {'));
+    expect(conf).toContain('listen 8080 default_server;');
+    expect(conf).toContain('pid /tmp/nginx.pid;');
+    expect(conf).toContain('client_max_body_size 10m;');
+    expect(conf).toContain('proxy_read_timeout 60s;');
+    expect(conf).not.toMatch(/^\s*user\s/m);
+  });
+
+  test('GIVEN the same rule as the Ingress WHEN applied to paths THEN /api/items?x maps to /items?x and /apix is not matched', () => {
+    const result = dev();
+    const k8sIngress = result.files[0].objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'ingress-strip') as any;
+    expect(k8sIngress.metadata.annotations['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/$2');
+    expect(k8sIngress.spec.rules[0].http.paths[0].path).toBe('/api(/|$)(.*)');
+    const rule = /^\/api(\/|$)(.*)/;
+    const rewrite = (p: string) => p.replace(rule, '/$2');
+    expect(rewrite('/api/items')).toBe('/items');
+    expect(rewrite('/api')).toBe('/');
+    expect(rule.test('/apix')).toBe(false);
+  });
+
+  test('GIVEN routes of different lengths, a plain prefix and no root WHEN rendered THEN the longest prefix comes first and / is a 404', () => {
+    const chart = testChart();
+    const api = new FastApiBackend(chart, 'api', { image: 'api:1' });
+    const admin = new NextFrontend(chart, 'admin', { image: 'admin:1' });
+    const ingress = new NginxIngress(chart, 'ingress', {
+      routes: [{ path: '/api', backend: api, stripPrefix: true }, { path: '/api/admin.v1', backend: admin }],
+    });
+    const conf = renderNginxConf(ingress, { upstreamHosts: { api: '10.0.0.1' } });
+    expect(conf.indexOf('location ~ "^/api/admin\\.v1(/|$)" {\n            proxy_pass http://admin;')).toBeGreaterThan(0);
+    expect(conf.indexOf('"^/api/admin')).toBeLessThan(conf.indexOf('"^/api(/|$)"'));
+    expect(conf).toContain('server 10.0.0.1:8000;');
+    expect(conf).toContain('server admin:3000;');
+    expect(conf).toContain('server_name _;');
+    expect(conf).toContain('location / {\n            return 404;');
+  });
+});
+
+describe('compose: mapping of a custom tree', () => {
+  test('GIVEN overrides, a secret, a data volume and a CPU limit WHEN mapped THEN entrypoint/command, a .env variable, a named volume and cpus follow', () => {
+    const chart = testChart();
+    const db = new Postgres(chart, 'pg', { password: 'literal-should-not-leak' });
+    new FastApiBackend(chart, 'svc', {
+      image: 'svc:1',
+      build: { context: 'services/svc', dockerfile: 'docker/Dockerfile' },
+      command: ['python', '-m', 'svc'],
+      args: ['--port', '8000', '--greeting=$HOME'],
+      secretEnv: { STRIPE_KEY: { name: 'stripe', key: 'api-key' } },
+      env: { PRICE: '5$' },
+      database: db,
+      dataVolume: { path: '/data', size: '1Gi' },
+      resources: { cpuLimit: '500m', memoryLimit: '1Gi' },
+    });
+    const project = renderCompose(chart, { contextRoot: '..', projectName: 'shop' });
+    const svc = project.compose.services.svc as any;
+    expect(svc.build).toEqual({ context: '../services/svc', dockerfile: 'docker/Dockerfile' });
+    expect(svc.entrypoint).toEqual(['python', '-m', 'svc']);
+    expect(svc.command).toEqual(['--port', '8000', '--greeting=$$HOME']);
+    expect(svc.environment.PRICE).toBe('5$$');
+    expect(svc.environment.STRIPE_KEY).toBe('${STRIPE_KEY:?copy .env.example to .env}');
+    expect(svc.environment.DATABASE_URL).toContain('@pg:5432/');
+    expect(svc.volumes).toEqual(['svc-data:/data']);
+    expect(svc.cpus).toBe('0.5');
+    expect(svc.mem_limit).toBe('1g');
+    expect(svc.depends_on).toEqual({ pg: { condition: 'service_healthy' } });
+    expect(project.compose.volumes).toEqual({ 'pg-data': {}, 'svc-data': {} });
+    expect(project.files['.env.example']).toContain('STRIPE_KEY=change-me');
+    expect(project.files['.env.example']).toContain('COMPOSE_PROJECT_NAME=shop');
+    expect(project.files).not.toHaveProperty(['nginx/nginx.conf']);
+    expect(Object.values(project.files).some((f) => f.includes('literal-should-not-leak'))).toBe(false);
+  });
+
+  test('GIVEN an invalid project name WHEN rendered THEN the error names the option', () => {
+    expect(errorOf(() => renderCompose(testChart(), { projectName: 'My App' }))).toContain('projectName');
+  });
+});
+
+describe('compose: validation with the real tools', () => {
+  test.each(['dev', 'staging', 'prod'])('GIVEN the %s project laid out like the repo WHEN docker-compose config -q runs with .env from .env.example THEN it accepts it', (envName) => {
+    const project = synthesizeCompose(synthesizeEnv(environments[envName]));
+    const { root, dir } = writeProject(project.files, envName);
+    try {
+      fs.copyFileSync(path.join(dir, '.env.example'), path.join(dir, '.env'));
+      const quiet = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], dir);
+      expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
+      const full = run('docker-compose', ['-f', 'docker-compose.yml', 'config'], dir);
+      expect(full.status).toBe(0);
+      const resolved = parse(full.stdout, { version: '1.1' });
+      expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(project.compose.services).sort());
+      expect(resolved.services['api-migrate'].restart).toBe('no');
+      if (envName !== 'prod') {
+        expect(resolved.services.api.environment.DATABASE_URL).toBe('postgresql://app:change-me@db:5432/app');
+        // `$$` keeps the variable for the shell in the container: Compose does not interpolate it.
+        expect(resolved.services.db.healthcheck.test.join(' ')).toMatch(/-U "\$+POSTGRES_USER"/);
+      }
+      if (envName === 'dev') expect(resolved.services.api.build.context).toBe(path.join(root, 'examples/fullstack/backend'));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the dev project without .env WHEN docker-compose config runs THEN it refuses and points to .env.example', () => {
+    const { root, dir } = writeProject(devProject().files, 'dev');
+    try {
+      const r = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], dir);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('copy .env.example to .env');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the dev nginx.conf with upstreams on 127.0.0.1 WHEN nginx -t runs THEN the configuration is valid', () => {
+    const result = dev();
+    const conf = renderNginxConf(result.stack.ingress, { upstreamHosts: { api: '127.0.0.1', web: '127.0.0.1' } });
+    expect(conf).toBe(synthesizeCompose(result).files['nginx/nginx.conf'].replace('server api:', 'server 127.0.0.1:').replace('server web:', 'server 127.0.0.1:'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-nginx-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+      // access_log is /dev/stdout (the container's log): nginx opens it, which fails on the socket
+      // Node gives a child as stdout, so stdout goes to a file here (Docker gives a pipe).
+      const stdout = fs.openSync(path.join(dir, 'stdout'), 'w');
+      let r: ReturnType<typeof run>;
+      try {
+        r = run('nginx', ['-t', '-e', 'stderr', '-c', path.join(dir, 'nginx.conf')], undefined, stdout);
+      } finally {
+        fs.closeSync(stdout);
+      }
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringContaining('test is successful') });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the synth CLI WHEN run with --target compose --env dev THEN it writes the three files the renderer returns', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
+    try {
+      const r = run(process.execPath, [path.join(ROOT, 'bin/run.js'), path.join(ROOT, 'bin/synth.ts'), '--target', 'compose', '--env', 'dev', '--out', out], ROOT);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+      const dir = path.join(out, 'dev', 'compose');
+      const expected = synthesizeCompose(dev(), { contextRoot: path.relative(dir, ROOT).split(path.sep).join('/') }).files;
+      for (const [file, content] of Object.entries(expected)) expect(fs.readFileSync(path.join(dir, file), 'utf8')).toBe(content);
+      expect(fs.existsSync(path.join(out, 'dev', 'app.k8s.yaml'))).toBe(false);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
