@@ -1,0 +1,123 @@
+/**
+ * Generated stacks for the benchmark: N units, each a Postgres + FastApiBackend (wired to the
+ * database) + NextFrontend (wired to the backend) + NginxIngress routes, in one chart, built
+ * and synthesized the way stacks/synth.ts does it for the reference environments.
+ *
+ * Run as a child process (one per N, so peak RSS is per N):
+ *   node bin/run.js bench/generate.ts <units>
+ * prints one line of JSON: { units, objects, bytes, constructMs, synthMs, yamlMs, validateMs, wallMs, maxRssMB }.
+ */
+import { App, Chart } from 'cdk8s';
+import { AppNamespace, FastApiBackend, NextFrontend, NginxIngress, Postgres } from '../lib';
+import { K8sObject, toYaml } from '../stacks/synth';
+
+const NAMESPACE = 'platform';
+
+/** One unit: about two dozen objects (Secret, StatefulSet, Services, Deployments, ConfigMaps, Ingresses, NetworkPolicies...). */
+export function addUnit(chart: Chart, i: number): void {
+  const database = new Postgres(chart, `db-${i}`, { password: `pw-${i}`, storageSize: '1Gi' });
+  const backend = new FastApiBackend(chart, `api-${i}`, {
+    image: `registry.example.com/platform/api-${i}:1.0.${i}`,
+    replicas: 2,
+    env: { LOG_LEVEL: 'info', UNIT: String(i) },
+    database,
+    migrationCommand: ['alembic', 'upgrade', 'head'],
+  });
+  const frontend = new NextFrontend(chart, `web-${i}`, {
+    image: `registry.example.com/platform/web-${i}:1.0.${i}`,
+    autoscaling: { minReplicas: 2, maxReplicas: 6 },
+    env: { NEXT_PUBLIC_API_PATH: '/api' },
+    api: backend,
+  });
+  new NginxIngress(chart, `ingress-${i}`, {
+    host: `unit-${i}.platform.example.com`,
+    tls: { clusterIssuer: 'letsencrypt-prod' },
+    routes: [
+      { path: '/', backend: frontend },
+      { path: '/api', backend, stripPrefix: true },
+    ],
+  });
+}
+
+/** An app with one chart holding a namespace and `units` units. */
+export function buildGeneratedStack(units: number): { app: App; chart: Chart } {
+  const app = new App();
+  const chart = new Chart(app, 'platform', {
+    namespace: NAMESPACE,
+    labels: {
+      'app.kubernetes.io/part-of': 'platform',
+      'app.kubernetes.io/instance': 'platform-bench',
+      'app.kubernetes.io/version': '1.0.0',
+      'app.kubernetes.io/managed-by': 'kstack',
+    },
+  });
+  new AppNamespace(chart, 'namespace', { name: NAMESPACE });
+  for (let i = 0; i < units; i++) addUnit(chart, i);
+  return { app, chart };
+}
+
+/**
+ * The validation gate of the synth path, when stacks/synth exposes one: `gateEnv(env, charts,
+ * objects)` (looked up by name, so the benchmark also runs on trees without it).
+ */
+function validationGate(): ((chart: Chart, objects: readonly K8sObject[]) => unknown) | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const synth = require('../stacks/synth') as Record<string, unknown>;
+  if (typeof synth.gateEnv !== 'function') return undefined;
+  const gateEnv = synth.gateEnv as (env: string, charts: readonly Chart[], objects: readonly K8sObject[]) => unknown;
+  return (chart, objects) => gateEnv('bench', [chart], objects);
+}
+
+export interface GeneratedRun {
+  readonly units: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly constructMs: number;
+  readonly synthMs: number;
+  readonly validateMs: number | null;
+  readonly yamlMs: number;
+  /** construct + synth + validate + YAML, in process (excludes node startup and module loading). */
+  readonly wallMs: number;
+  /** Whole child process up to the end of the run, including node startup and module loading. */
+  readonly processMs: number;
+  /** CPU time (user + system) of the child up to the end of the run, for comparing loaded machines. */
+  readonly cpuMs: number;
+  readonly maxRssMB: number;
+}
+
+export function runGenerated(units: number): GeneratedRun {
+  const gate = validationGate();
+  const t0 = performance.now();
+  const { chart } = buildGeneratedStack(units);
+  const t1 = performance.now();
+  const objects = chart.toJson() as K8sObject[];
+  const t2 = performance.now();
+  if (gate) gate(chart, objects);
+  const t3 = performance.now();
+  const yaml = toYaml(objects);
+  const t4 = performance.now();
+  return {
+    units,
+    objects: objects.length,
+    bytes: Buffer.byteLength(yaml),
+    constructMs: t1 - t0,
+    synthMs: t2 - t1,
+    validateMs: gate ? t3 - t2 : null,
+    yamlMs: t4 - t3,
+    wallMs: t4 - t0,
+    processMs: process.uptime() * 1000,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    // maxRSS is in kilobytes.
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+// bin/run.js sets argv[1] to the entry it runs.
+if (process.argv[1] === __filename) {
+  const units = Number(process.argv[2] ?? '10');
+  if (!Number.isInteger(units) || units < 1) {
+    process.stderr.write('usage: node bin/run.js bench/generate.ts <units>\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${JSON.stringify(runGenerated(units))}\n`);
+}

@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+'use strict';
+// Synthesis benchmark (issue 6). Plain JS so it needs no transpile step.
+//
+//   npm run bench                      full run: reference synth (1 warm-up + 7 runs), `npm run synth`
+//                                      (3 runs), generated stacks N = 10, 100, 1000 (3 runs each, one
+//                                      child process per run), stock `cdk8s synth` + ts-node (3 runs)
+//   npm run bench -- --smoke           CI mode: N = 10 only, 1 run of everything
+//   options: --json-out FILE (default bench/results.json), --runs K, --units 10,100,1000, --no-stock
+//
+// Prints a markdown table and writes the numbers as JSON. Not a timed test: the targets are
+// reported, never asserted.
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.join(__dirname, '..');
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+const TARGETS = {
+  referenceMs: 400,
+  speedupVsStock: 8,
+  n1000WallMs: 4000,
+  n1000RssMB: 600,
+  growth100to1000: 11,
+};
+
+function parseArgs(argv) {
+  const opts = { smoke: false, jsonOut: path.join(__dirname, 'results.json'), runs: undefined, units: undefined, stock: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`bench: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--smoke') opts.smoke = true;
+    else if (a === '--json-out') opts.jsonOut = path.resolve(value());
+    else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--units') opts.units = value().split(',').map(Number);
+    else if (a === '--no-stock') opts.stock = false;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: node bench/run.js [--smoke] [--json-out FILE] [--runs K] [--units 10,100,1000] [--no-stock]\n');
+      process.exit(0);
+    } else fail(`bench: unknown argument '${a}'`);
+  }
+  if (opts.units && opts.units.some((n) => !Number.isInteger(n) || n < 1)) fail('bench: --units takes positive integers');
+  if (opts.runs !== undefined && (!Number.isInteger(opts.runs) || opts.runs < 1)) fail('bench: --runs takes a positive integer');
+  return opts;
+}
+
+function fail(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs a command to completion and returns its wall time in ms; throws with its output on failure. */
+function timed(cmd, args, options = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    throw new Error(`bench: '${cmd} ${args.join(' ')}' exited with ${r.status}\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ms, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpdir(label) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `kstack-bench-${label}-`));
+}
+
+function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+/** Whole-process runs of a command: `warmup` untimed runs, then `runs` timed ones. */
+function sample(label, runs, warmup, fn) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push(fn().ms);
+  log(`  ${label}: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+  return { runs: times.length, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), timesMs: times };
+}
+
+function countObjects(dir) {
+  let n = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.yaml')) n += (fs.readFileSync(p, 'utf8').match(/^kind: /gm) || []).length;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
+function benchReference(opts) {
+  log('reference synth (all envs), whole process: node bin/run.js bin/synth.ts');
+  const out = tmpdir('ref');
+  const run = () => timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out]);
+  const synth = sample('node bin/run.js bin/synth.ts', opts.smoke ? 1 : opts.runs ?? 7, 1, run);
+  const objects = countObjects(out);
+  const npmOut = tmpdir('npm');
+  const npmSynth = sample('npm run synth', opts.smoke ? 1 : Math.min(opts.runs ?? 3, 3), 0,
+    () => timed(NPM, ['run', '--silent', 'synth', '--', '--out', npmOut]));
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.rmSync(npmOut, { recursive: true, force: true });
+  return { command: 'node bin/run.js bin/synth.ts --out <tmp>', objects, ...synth, npmRunSynth: npmSynth };
+}
+
+function benchGenerated(opts) {
+  const unitsList = opts.units ?? (opts.smoke ? [10] : [10, 100, 1000]);
+  const runs = opts.smoke ? 1 : opts.runs ?? 3;
+  const results = [];
+  for (const units of unitsList) {
+    log(`generated stack, ${units} units (fresh child process per run)`);
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      const r = timed(process.execPath, ['bin/run.js', 'bench/generate.ts', String(units)]);
+      const line = r.stdout.trim().split('\n').pop();
+      samples.push({ ...JSON.parse(line), childMs: r.ms });
+    }
+    const pick = (key) => median(samples.map((s) => s[key]));
+    const wallMs = pick('wallMs');
+    const objects = samples[0].objects;
+    const result = {
+      units,
+      objects,
+      objectsPerUnit: objects / units,
+      bytes: samples[0].bytes,
+      runs,
+      wallMs,
+      constructMs: pick('constructMs'),
+      synthMs: pick('synthMs'),
+      validateMs: samples[0].validateMs === null ? null : pick('validateMs'),
+      yamlMs: pick('yamlMs'),
+      cpuMs: pick('cpuMs'),
+      processMs: pick('childMs'),
+      objectsPerSecond: objects / (wallMs / 1000),
+      maxRssMB: Math.max(...samples.map((s) => s.maxRssMB)),
+    };
+    log(`  wall ${wallMs.toFixed(0)} ms, ${result.objectsPerSecond.toFixed(0)} objects/s, peak RSS ${result.maxRssMB.toFixed(0)} MB`);
+    results.push(result);
+  }
+  return results;
+}
+
+function benchStock(opts) {
+  const cwd = path.join(__dirname, 'stock-app');
+  log('stock path: npx cdk8s synth (app: npx ts-node ...) in bench/stock-app');
+  const out = tmpdir('stock');
+  // --no-check-upgrade skips the CLI's npm registry lookup, which would otherwise add a network
+  // round trip (cached for 30 min on a workstation): the comparison errs in the stock path's favour.
+  const run = () => timed(NPX, ['cdk8s', 'synth', '--no-check-upgrade', '--output', out], { cwd });
+  const result = sample('npx cdk8s synth', opts.smoke ? 1 : Math.min(opts.runs ?? 3, 3), 0, run);
+  const objects = countObjects(out);
+  fs.rmSync(out, { recursive: true, force: true });
+  return { command: 'npx cdk8s synth --no-check-upgrade (app: npx ts-node --project tsconfig.json main.ts)', objects, ...result };
+}
+
+function fmt(n, digits = 0) {
+  return n === null || n === undefined ? 'n/a' : n.toFixed(digits);
+}
+
+function verdict(ok) {
+  return ok === null ? 'n/a' : ok ? 'met' : 'MISSED';
+}
+
+function table(results) {
+  const { reference, generated, stock, growth, speedup } = results;
+  const n1000 = generated.find((g) => g.units === 1000);
+  const lines = [
+    `kstack synthesis benchmark — ${results.meta.date}, node ${results.meta.node}, ${results.meta.cpus} CPUs (${results.meta.cpuModel}), load average ${results.meta.loadavg.map((l) => l.toFixed(2)).join(' ')}${results.meta.smoke ? ', SMOKE mode' : ''}`,
+    '',
+    '| measure | result | target | status |',
+    '|---|---|---|---|',
+    `| reference synth, 3 envs (${reference.objects} objects), whole process, median of ${reference.runs} | ${fmt(reference.medianMs)} ms (min ${fmt(reference.minMs)}, max ${fmt(reference.maxMs)}) | ≤ ${TARGETS.referenceMs} ms | ${verdict(reference.medianMs <= TARGETS.referenceMs)} |`,
+    `| \`npm run synth\` (for information), median of ${reference.npmRunSynth.runs} | ${fmt(reference.npmRunSynth.medianMs)} ms | – | – |`,
+    stock
+      ? `| stock \`cdk8s synth\` + ts-node (${stock.objects} objects), median of ${stock.runs} | ${fmt(stock.medianMs)} ms | – | – |`
+      : '| stock `cdk8s synth` + ts-node | skipped | – | – |',
+    `| speed-up over stock | ${speedup === null ? 'n/a' : `${fmt(speedup, 1)}×`} | ≥ ${TARGETS.speedupVsStock}× | ${verdict(speedup === null ? null : speedup >= TARGETS.speedupVsStock)} |`,
+  ];
+  for (const g of generated) {
+    const isBig = g.units === 1000;
+    lines.push(`| N=${g.units} units (${g.objects} objects, ${fmt(g.bytes / 1048576, 1)} MB YAML): wall | ${fmt(g.wallMs)} ms (construct ${fmt(g.constructMs)}, synth ${fmt(g.synthMs)}, gate ${fmt(g.validateMs)}, YAML ${fmt(g.yamlMs)}; child process ${fmt(g.processMs)} ms) | ${isBig ? `≤ ${TARGETS.n1000WallMs} ms` : '–'} | ${isBig ? verdict(g.wallMs <= TARGETS.n1000WallMs) : '–'} |`);
+    lines.push(`| N=${g.units}: objects/s · peak RSS | ${fmt(g.objectsPerSecond)} objects/s · ${fmt(g.maxRssMB)} MB | ${isBig ? `≤ ${TARGETS.n1000RssMB} MB` : '–'} | ${isBig ? verdict(g.maxRssMB <= TARGETS.n1000RssMB) : '–'} |`);
+  }
+  lines.push(`| growth N=100 → N=1000 (wall) | ${growth === null ? 'n/a' : `${fmt(growth, 1)}×`} | ≤ ${TARGETS.growth100to1000}× | ${verdict(growth === null ? null : growth <= TARGETS.growth100to1000)} |`);
+  if (!n1000) lines.push('', '(N=1000 not run in this mode.)');
+  return lines.join('\n');
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadavg: os.loadavg(),
+    smoke: opts.smoke,
+  };
+  const reference = benchReference(opts);
+  const generated = benchGenerated(opts);
+  const stock = opts.stock ? benchStock(opts) : null;
+  const g100 = generated.find((g) => g.units === 100);
+  const g1000 = generated.find((g) => g.units === 1000);
+  const growth = g100 && g1000 ? g1000.wallMs / g100.wallMs : null;
+  const speedup = stock ? stock.medianMs / reference.medianMs : null;
+  const results = { meta: { ...meta, loadavgAfter: os.loadavg() }, targets: TARGETS, reference, generated, stock, growth, speedup };
+  fs.mkdirSync(path.dirname(opts.jsonOut), { recursive: true });
+  fs.writeFileSync(opts.jsonOut, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${table(results)}\n\nJSON: ${path.relative(process.cwd(), opts.jsonOut) || opts.jsonOut}\n`);
+}
+
+main();

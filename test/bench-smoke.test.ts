@@ -1,0 +1,88 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// Keeps `npm run bench` working: runs its smoke mode (N=10, one run of everything) and checks the
+// shape of the JSON it writes. Not a timed test: no number is compared with a target here.
+describe('bench smoke', () => {
+  const root = path.join(__dirname, '..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-bench-smoke-'));
+  const jsonOut = path.join(dir, 'results.json');
+  let results: any;
+
+  beforeAll(() => {
+    const r = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--json-out', jsonOut], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    if (r.status !== 0) throw new Error(`bench/run.js --smoke exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    expect(r.stdout).toContain('| measure | result | target | status |');
+    results = JSON.parse(fs.readFileSync(jsonOut, 'utf8'));
+  }, 200_000);
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const positive = (value: unknown) => {
+    expect(typeof value).toBe('number');
+    expect(value as number).toBeGreaterThan(0);
+  };
+
+  it('times the reference synth as a whole process', () => {
+    expect(results.meta.smoke).toBe(true);
+    positive(results.reference.medianMs);
+    positive(results.reference.objects);
+    positive(results.reference.npmRunSynth.medianMs);
+    expect(results.reference.runs).toBeGreaterThanOrEqual(1);
+  });
+
+  it('synthesizes a generated stack of 10 units in a child process', () => {
+    expect(results.generated).toHaveLength(1);
+    const [g] = results.generated;
+    expect(g.units).toBe(10);
+    for (const key of ['objects', 'bytes', 'wallMs', 'constructMs', 'synthMs', 'yamlMs', 'cpuMs', 'processMs', 'objectsPerSecond', 'maxRssMB']) positive(g[key]);
+    expect(g.objects).toBeGreaterThanOrEqual(10 * 10);
+    expect(g.validateMs === null || g.validateMs > 0).toBe(true);
+    expect(results.growth).toBeNull();
+  });
+
+  it('times the stock cdk8s + ts-node path and the speed-up over it', () => {
+    positive(results.stock.medianMs);
+    positive(results.stock.objects);
+    positive(results.speedup);
+    expect(results.targets).toEqual(expect.objectContaining({ referenceMs: 400, speedupVsStock: 8, n1000WallMs: 4000, n1000RssMB: 600, growth100to1000: 11 }));
+  });
+});
+
+// The bench's main fix: toYaml writes YAML itself instead of going through the yaml library.
+// It must stay byte-identical to cdk8s's Yaml.stringify for any document.
+describe('fast YAML (stacks/synth toYaml) is byte-identical to cdk8s Yaml.stringify', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Yaml } = require('cdk8s') as typeof import('cdk8s');
+  const fc = require('fast-check') as typeof import('fast-check');
+  const { stringifyDocuments } = require('../lib/internal/fast-yaml') as typeof import('../lib/internal/fast-yaml');
+  const { environments } = require('../stacks/environments') as typeof import('../stacks/environments');
+  const { synthesizeEnv } = require('../stacks/synth') as typeof import('../stacks/synth');
+  const { buildGeneratedStack } = require('../bench/generate') as typeof import('../bench/generate');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const same = (docs: unknown[]) => expect(stringifyDocuments(docs)).toBe(Yaml.stringify(...docs));
+
+  it('on the reference environments and a generated stack', () => {
+    for (const env of Object.values(environments)) for (const f of synthesizeEnv(env).files) same([...f.objects]);
+    same(buildGeneratedStack(3).chart.toJson());
+  });
+
+  it('on arbitrary documents (quoting, YAML 1.1 types, indicators, shared references, non-plain values)', () => {
+    const unit = fc.constantFrom(...'abAZ09 -_:#,.[]{}&*!|>\'"%@`?\n\t/\\~=<+é\u0085\x01yYnN'.split(''));
+    const str = fc.oneof(fc.string({ unit, maxLength: 8 }), fc.constantFrom(
+      'true', 'no', 'on', 'y', '~', 'null', '1', '0x1F', '0o7', '017', '1_000', '1:20', '1.5', '.inf', '.NaN', '2001-12-14', '<<', '=',
+      '---', '...', '%x', '- a', '-', '?', 'a: b', 'a #b', 'a#b', ' a', 'a ', '', "it's", 'say "hi"', `"'"`, '0b101', '+1', '-1', '1e3', '190:20:30', 'x'.repeat(1200),
+    ));
+    const leaf = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.double(), fc.constant(-0), fc.constant(2 ** 60));
+    const { v } = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj')),
+      arr: fc.array(tie('v'), { maxLength: 4 }),
+      obj: fc.dictionary(str, tie('v'), { maxKeys: 4 }),
+    }));
+    fc.assert(fc.property(fc.array(fc.oneof(v, fc.dictionary(str, v)), { maxLength: 3 }), (docs) => same(docs)), { numRuns: 3000 });
+    const shared = { a: 1 };
+    same([{ x: shared, y: shared }, { d: new Date(0) }, [[]], [{}], { a: [[1, [2]], { b: [] }] }]);
+  });
+});
