@@ -1,0 +1,77 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { contextFiles, hashBuildContext, isIgnored, parseDockerignore } from '../bin/pulumi/context-hash';
+import { fillCredentials, parseImage, PASSWORD_PLACEHOLDER } from '../bin/pulumi/plan';
+
+function tree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-ctx-'));
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+const base = {
+  'Dockerfile': 'FROM scratch\n',
+  '.dockerignore': '# build output\n.next\n*.log\n**/__pycache__\n!keep.log\n',
+  'app/main.py': 'print(1)\n',
+  'app/__pycache__/main.pyc': 'x',
+  'node_modules/dep/index.js': 'x',
+  '.next/cache/a': 'x',
+  'debug.log': 'x',
+  'keep.log': 'kept',
+};
+
+describe('build context hash', () => {
+  test('lists what Docker sends: .dockerignore honoured (with exceptions), node_modules/.next/.git always left out', () => {
+    expect(contextFiles(tree(base))).toEqual(['.dockerignore', 'Dockerfile', 'app/main.py', 'keep.log']);
+  });
+
+  test('deterministic, independent of the folder and of file creation order', () => {
+    const a = tree(base);
+    const b = tree(Object.fromEntries(Object.entries(base).reverse()));
+    expect(hashBuildContext(a, 'Dockerfile')).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashBuildContext(a, 'Dockerfile')).toBe(hashBuildContext(b, 'Dockerfile'));
+  });
+
+  test('a source change or a Dockerfile change changes it; ignored files do not', () => {
+    const before = hashBuildContext(tree(base), 'Dockerfile');
+    expect(hashBuildContext(tree({ ...base, 'app/main.py': 'print(2)\n' }), 'Dockerfile')).not.toBe(before);
+    expect(hashBuildContext(tree({ ...base, 'app/new.py': '' }), 'Dockerfile')).not.toBe(before);
+    expect(hashBuildContext(tree({ ...base, 'Dockerfile': 'FROM busybox\n' }), 'Dockerfile')).not.toBe(before);
+    expect(hashBuildContext(tree({ ...base, 'node_modules/dep/index.js': 'y', '.next/cache/b': 'y', 'debug.log': 'y', 'app/__pycache__/x.pyc': 'y' }), 'Dockerfile')).toBe(before);
+  });
+
+  test('the Dockerfile counts even when .dockerignore lists it (as the examples do)', () => {
+    const ctx = { ...base, '.dockerignore': 'Dockerfile\n.dockerignore\n' };
+    expect(contextFiles(tree(ctx))).not.toContain('Dockerfile');
+    expect(hashBuildContext(tree({ ...ctx, 'Dockerfile': 'FROM busybox\n' }), 'Dockerfile')).not.toBe(hashBuildContext(tree(ctx), 'Dockerfile'));
+  });
+
+  test('dockerignore patterns', () => {
+    const rules = parseDockerignore('/build/\n*.md\n!README.md\ndocs/**/*.png\n');
+    expect(isIgnored(rules, 'build/x/y')).toBe(true);
+    expect(isIgnored(rules, 'CHANGES.md')).toBe(true);
+    expect(isIgnored(rules, 'README.md')).toBe(false);
+    expect(isIgnored(rules, 'sub/CHANGES.md')).toBe(false);
+    expect(isIgnored(rules, 'docs/a/b/c.png')).toBe(true);
+    expect(isIgnored(rules, 'docs/c.png')).toBe(true);
+    expect(isIgnored(rules, 'src/c.png')).toBe(false);
+  });
+});
+
+describe('plan helpers', () => {
+  test('parseImage splits off registry host and tag', () => {
+    expect(parseImage('localhost:5000/kstack-backend:dev')).toEqual({ registry: 'localhost:5000', repository: 'kstack-backend' });
+    expect(parseImage('ghcr.io/kstack-dev/kstack-frontend:0.1.0')).toEqual({ registry: 'ghcr.io', repository: 'kstack-dev/kstack-frontend' });
+    expect(parseImage('acme/api@sha256:abc')).toEqual({ repository: 'acme/api' });
+    expect(parseImage('postgres:16.10')).toEqual({ repository: 'postgres' });
+  });
+
+  test('fillCredentials puts the password in place, URL-encoded in the URL', () => {
+    const template = { password: PASSWORD_PLACEHOLDER, url: `postgresql://app:${PASSWORD_PLACEHOLDER}@db:5432/app`, user: 'app' };
+    expect(fillCredentials(template, 'url', 'p@ss/w')).toEqual({ password: 'p@ss/w', url: 'postgresql://app:p%40ss%2Fw@db:5432/app', user: 'app' });
+  });
+});
