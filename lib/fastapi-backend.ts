@@ -1,15 +1,14 @@
 import { Construct } from 'constructs';
 import { AppWorkloadObjects, buildAppWorkload } from './internal/app-workload';
-import { AutoscalingProps, checkNoEnvClash, CommonAppProps, resolveCommonAppProps, sortedRecord } from './internal/app-props';
+import { AppServiceProps } from './app-service-props';
+import { checkNoEnvClash, httpChecks, resolveCommonAppProps, sortedRecord } from './internal/app-props';
 import { propError } from './internal/errors';
 import { accessLabel, selectorLabels } from './internal/labels';
 import { checkHttpPath, checkInteger, checkNonEmpty } from './internal/validation';
 import { IPostgres } from './postgres';
 import {
-  BuildSpec, DataVolumeSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef, WorkloadDescription,
+  DataVolumeSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef, WorkloadDescription,
 } from './workload';
-
-export { AutoscalingProps };
 
 /** A FastAPI backend that others (a frontend, an ingress) can wire to. */
 export interface IFastApiBackend extends IServiceEndpoint, IWorkload {
@@ -17,25 +16,9 @@ export interface IFastApiBackend extends IServiceEndpoint, IWorkload {
   readonly accessLabel: string;
 }
 
-export interface FastApiBackendProps {
-  /** Object name of the Deployment, Service and friends. @default - the construct id */
-  readonly name?: string;
-  /** Container image, e.g. 'registry.example.com/api:1.2.3'. */
-  readonly image: string;
-  /** Where the image is built from, for targets that build images (Pulumi, Compose). @default - the image is used as it is */
-  readonly build?: Partial<BuildSpec> & { readonly context: string };
+export interface FastApiBackendProps extends AppServiceProps {
   /** Port uvicorn listens on; the Service port has the same number and is named 'http'. @default 8000 */
   readonly port?: number;
-  /** Fixed number of pods; not allowed together with `autoscaling`. @default 1 */
-  readonly replicas?: number;
-  /** An HPA scaling on CPU instead of a fixed replica count. @default - no HPA */
-  readonly autoscaling?: AutoscalingProps;
-  /** Requests and limits. @default { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } (no CPU limit) */
-  readonly resources?: Partial<ResourceSpec>;
-  /** Non-sensitive environment, put in a ConfigMap. @default {} */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Sensitive environment, each from a Secret key. @default {} */
-  readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
   /** Database to wire: DATABASE_URL and PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD come from its Secret. @default - no database */
   readonly database?: IPostgres;
   /** Command run to completion before the app starts, in an init container with the same env (e.g. ['alembic', 'upgrade', 'head']). @default - none */
@@ -48,10 +31,6 @@ export interface FastApiBackendProps {
   readonly startupTimeoutSeconds?: number;
   /** A persistent volume for apps that keep data on disk (e.g. SQLite); needs a single pod. @default - none */
   readonly dataVolume?: DataVolumeSpec;
-  /** Entrypoint override. @default - the image's */
-  readonly command?: readonly string[];
-  /** Arguments override. @default - the image's */
-  readonly args?: readonly string[];
   /** uid (and gid) the containers run as. @default 1000 */
   readonly runAsUser?: number;
 }
@@ -76,7 +55,7 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
   constructor(scope: Construct, id: string, props: FastApiBackendProps) {
     super(scope, id);
     const path = this.node.path;
-    const common = resolveCommonAppProps(this, id, props as CommonAppProps, { port: 8000, resources: DEFAULT_RESOURCES });
+    const common = resolveCommonAppProps(this, id, props, { port: 8000, resources: DEFAULT_RESOURCES });
     const healthPath = props.healthPath ?? '/health';
     const readinessPath = props.readinessPath ?? '/ready';
     const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 150;
@@ -114,7 +93,6 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     this.podSelector = selectorLabels(this, common.name);
     this.url = `http://${common.name}:${common.port}`;
     this.accessLabel = accessLabel(common.name);
-    const period = 5;
     this.workload = {
       name: common.name,
       component: 'backend',
@@ -125,9 +103,7 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
       ports: [{ name: 'http', port: common.port }],
       config: sortedRecord({ PORT: String(common.port), ...props.env }),
       secretEnv: sortedRecord(secretEnv),
-      liveness: { check: { kind: 'http', path: healthPath, port: common.port }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-      readiness: { check: { kind: 'http', path: readinessPath, port: common.port }, periodSeconds: period, failureThreshold: 3, timeoutSeconds: 3 },
-      startup: { check: { kind: 'http', path: healthPath, port: common.port }, periodSeconds: period, failureThreshold: Math.ceil(startupTimeoutSeconds / period), timeoutSeconds: 3 },
+      ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
       user,
       group: user,
       fsGroup: props.dataVolume ? user : undefined,

@@ -1,33 +1,18 @@
 import { Construct } from 'constructs';
 import { AppWorkloadObjects, buildAppWorkload } from './internal/app-workload';
-import { AutoscalingProps, checkNoEnvClash, CommonAppProps, resolveCommonAppProps, sortedRecord } from './internal/app-props';
+import { AppServiceProps } from './app-service-props';
+import { checkNoEnvClash, httpChecks, resolveCommonAppProps, sortedRecord } from './internal/app-props';
 import { propError } from './internal/errors';
 import { accessLabel, selectorLabels } from './internal/labels';
 import { checkEnvName, checkHttpPath, checkInteger } from './internal/validation';
 import { IFastApiBackend } from './fastapi-backend';
 import {
-  BuildSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef, WorkloadDescription,
+  IServiceEndpoint, IWorkload, ResourceSpec, WorkloadDescription,
 } from './workload';
 
-export interface NextFrontendProps {
-  /** Object name of the Deployment, Service and friends. @default - the construct id */
-  readonly name?: string;
-  /** Container image of the Next.js standalone server. */
-  readonly image: string;
-  /** Where the image is built from, for targets that build images (Pulumi, Compose). @default - the image is used as it is */
-  readonly build?: Partial<BuildSpec> & { readonly context: string };
+export interface NextFrontendProps extends AppServiceProps {
   /** Port the Next.js server listens on; the Service port is named 'http'. @default 3000 */
   readonly port?: number;
-  /** Fixed number of pods; not allowed together with `autoscaling`. @default 1 */
-  readonly replicas?: number;
-  /** An HPA scaling on CPU instead of a fixed replica count. @default - no HPA */
-  readonly autoscaling?: AutoscalingProps;
-  /** Requests and limits. @default { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' } (no CPU limit) */
-  readonly resources?: Partial<ResourceSpec>;
-  /** Runtime environment (NEXT_PUBLIC_* and others), put in a ConfigMap. @default {} */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Sensitive environment, each from a Secret key. @default {} */
-  readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
   /** Backend whose in-cluster URL is injected as `apiUrlEnv`; its NetworkPolicy admits this frontend. @default - none */
   readonly api?: IFastApiBackend;
   /** Name of the variable that receives the backend URL. @default 'API_URL' */
@@ -40,10 +25,6 @@ export interface NextFrontendProps {
   readonly startupTimeoutSeconds?: number;
   /** Writable directory for Next.js's cache (an emptyDir). @default '/app/.next/cache' */
   readonly cachePath?: string;
-  /** Entrypoint override. @default - the image's */
-  readonly command?: readonly string[];
-  /** Arguments override. @default - the image's */
-  readonly args?: readonly string[];
   /** uid (and gid) the container runs as. @default 1001 */
   readonly runAsUser?: number;
 }
@@ -65,7 +46,7 @@ export class NextFrontend extends Construct implements IServiceEndpoint, IWorklo
   constructor(scope: Construct, id: string, props: NextFrontendProps) {
     super(scope, id);
     const path = this.node.path;
-    const common = resolveCommonAppProps(this, id, props as CommonAppProps, { port: 3000, resources: DEFAULT_RESOURCES });
+    const common = resolveCommonAppProps(this, id, props, { port: 3000, resources: DEFAULT_RESOURCES });
     const healthPath = props.healthPath ?? '/';
     const readinessPath = props.readinessPath ?? healthPath;
     const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 60;
@@ -98,7 +79,6 @@ export class NextFrontend extends Construct implements IServiceEndpoint, IWorklo
     this.podSelector = selectorLabels(this, common.name);
     this.url = `http://${common.name}:${common.port}`;
     this.accessLabel = accessLabel(common.name);
-    const period = 5;
     this.workload = {
       name: common.name,
       component: 'frontend',
@@ -109,9 +89,7 @@ export class NextFrontend extends Construct implements IServiceEndpoint, IWorklo
       ports: [{ name: 'http', port: common.port }],
       config: sortedRecord(env),
       secretEnv: sortedRecord(props.secretEnv ?? {}),
-      liveness: { check: { kind: 'http', path: healthPath, port: common.port }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-      readiness: { check: { kind: 'http', path: readinessPath, port: common.port }, periodSeconds: period, failureThreshold: 3, timeoutSeconds: 3 },
-      startup: { check: { kind: 'http', path: healthPath, port: common.port }, periodSeconds: period, failureThreshold: Math.ceil(startupTimeoutSeconds / period), timeoutSeconds: 3 },
+      ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
       user,
       group: user,
       readOnlyRootFilesystem: true,

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { BuildSpec, DataVolumeSpec, ResourceSpec, SecretKeyRef } from '../workload';
+import { AppServiceProps } from '../app-service-props';
+import { BuildSpec, CheckSpec, DataVolumeSpec, ResourceSpec } from '../workload';
 import { propError } from './errors';
 import { namespaceOf } from './labels';
 import { ScalingSpec } from './app-workload';
@@ -9,29 +10,9 @@ import {
 } from './validation';
 import { declareExternal } from '../validate/constructs';
 
-/** HPA settings. */
-export interface AutoscalingProps {
-  /** Fewest pods. */
-  readonly minReplicas: number;
-  /** Most pods. */
-  readonly maxReplicas: number;
-  /** Average CPU utilisation (percent of the request) the HPA aims for. @default 70 */
-  readonly targetCpuUtilization?: number;
-}
-
-/** Props shared by the HTTP app constructs, validated by {@link resolveCommonAppProps}. */
-export interface CommonAppProps {
-  readonly name?: string;
-  readonly image: string;
-  readonly build?: Partial<BuildSpec> & { readonly context: string };
+/** What {@link resolveCommonAppProps} validates: the shared props plus port and data volume. */
+export interface CommonAppProps extends AppServiceProps {
   readonly port?: number;
-  readonly replicas?: number;
-  readonly autoscaling?: AutoscalingProps;
-  readonly resources?: Partial<ResourceSpec>;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
   readonly dataVolume?: DataVolumeSpec;
 }
 
@@ -124,4 +105,16 @@ export function checkNoEnvClash(path: string, prop: string, user: Readonly<Recor
   for (const key of wired) {
     if (key in user) throw propError(path, `${prop}.${key}`, `must not be set: ${wiredBy} provides it`, key);
   }
+}
+
+/** Liveness, readiness and startup checks of an HTTP app; startup gets `startupTimeoutSeconds` before liveness applies. */
+export function httpChecks(port: number, healthPath: string, readinessPath: string, startupTimeoutSeconds: number): {
+  liveness: CheckSpec; readiness: CheckSpec; startup: CheckSpec;
+} {
+  const period = 5;
+  return {
+    liveness: { check: { kind: 'http', path: healthPath, port }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
+    readiness: { check: { kind: 'http', path: readinessPath, port }, periodSeconds: period, failureThreshold: 3, timeoutSeconds: 3 },
+    startup: { check: { kind: 'http', path: healthPath, port }, periodSeconds: period, failureThreshold: Math.ceil(startupTimeoutSeconds / period), timeoutSeconds: 3 },
+  };
 }
