@@ -2,63 +2,39 @@ import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 
 const { k8s } = kplus;
+type Labels = Record<string, string>;
 
-/** Admits pods carrying `fromLabel: "true"` (same namespace) to `port` of the selected pods. */
-export function allowIngressFromLabel(scope: Construct, id: string, opts: {
-  name: string; podSelector: Record<string, string>; fromLabel: string; port: number;
+/** Pods of another namespace, selected by the namespace name label every cluster sets. */
+function namespacePeer(namespace: string): kplus.k8s.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}
+
+/**
+ * One NetworkPolicy with a single rule in one direction: `peer` may talk to (ingress) or be reached
+ * from (egress) the selected pods on TCP `port`. An egress rule without a peer allows any address.
+ */
+function portPolicy(scope: Construct, id: string, opts: {
+  name: string; podSelector: Labels; direction: 'Ingress' | 'Egress'; peer?: kplus.k8s.NetworkPolicyPeer; port: number;
 }): void {
+  const rule = {
+    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(opts.port) }],
+    ...(opts.direction === 'Ingress' ? { from: opts.peer && [opts.peer] } : { to: opts.peer && [opts.peer] }),
+  };
   new k8s.KubeNetworkPolicy(scope, id, {
     metadata: { name: opts.name },
     spec: {
       podSelector: { matchLabels: opts.podSelector },
-      policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ podSelector: { matchLabels: { [opts.fromLabel]: 'true' } } }],
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(opts.port) }],
-      }],
+      policyTypes: [opts.direction],
+      ...(opts.direction === 'Ingress' ? { ingress: [rule] } : { egress: [rule] }),
     },
   });
 }
 
 /** Admits pods of another namespace (e.g. the ingress controller's) to `port` of the selected pods. */
 export function allowIngressFromNamespace(scope: Construct, id: string, opts: {
-  name: string; podSelector: Record<string, string>; namespace: string; port: number;
+  name: string; podSelector: Labels; namespace: string; port: number;
 }): void {
-  new k8s.KubeNetworkPolicy(scope, id, {
-    metadata: { name: opts.name },
-    spec: {
-      podSelector: { matchLabels: opts.podSelector },
-      policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': opts.namespace } } }],
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(opts.port) }],
-      }],
-    },
-  });
-}
-
-/**
- * Lets the selected pods open connections to `port`: on pods matching `toPods` in the
- * same namespace, or anywhere when `toPods` is undefined (a managed database outside the cluster).
- */
-export function allowEgress(scope: Construct, id: string, opts: {
-  name: string; podSelector: Record<string, string>; toPods?: Record<string, string>; toNamespace?: string; port: number;
-}): void {
-  const peer: kplus.k8s.NetworkPolicyPeer | undefined = opts.toPods ? {
-    podSelector: { matchLabels: opts.toPods },
-    namespaceSelector: opts.toNamespace ? { matchLabels: { 'kubernetes.io/metadata.name': opts.toNamespace } } : undefined,
-  } : undefined;
-  new k8s.KubeNetworkPolicy(scope, id, {
-    metadata: { name: opts.name },
-    spec: {
-      podSelector: { matchLabels: opts.podSelector },
-      policyTypes: ['Egress'],
-      egress: [{
-        to: peer ? [peer] : undefined,
-        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(opts.port) }],
-      }],
-    },
-  });
+  portPolicy(scope, id, { name: opts.name, podSelector: opts.podSelector, direction: 'Ingress', peer: namespacePeer(opts.namespace), port: opts.port });
 }
 
 /**
@@ -67,20 +43,19 @@ export function allowEgress(scope: Construct, id: string, opts: {
  * `serverSelector` is undefined for a server outside the cluster (egress to any address on `port`).
  */
 export function allowClients(scope: Construct, opts: {
-  server: string; serverSelector?: Record<string, string>; accessLabel: string; port: number;
+  server: string; serverSelector?: Labels; accessLabel: string; port: number;
 }): void {
+  const clients = { [opts.accessLabel]: 'true' };
   if (opts.serverSelector) {
-    allowIngressFromLabel(scope, 'AllowClients', {
-      name: `${opts.server}-allow-clients`,
-      podSelector: opts.serverSelector,
-      fromLabel: opts.accessLabel,
-      port: opts.port,
+    portPolicy(scope, 'AllowClients', {
+      name: `${opts.server}-allow-clients`, podSelector: opts.serverSelector, direction: 'Ingress', peer: { podSelector: { matchLabels: clients } }, port: opts.port,
     });
   }
-  allowEgress(scope, 'ClientEgress', {
+  portPolicy(scope, 'ClientEgress', {
     name: `${opts.server}-client-egress`,
-    podSelector: { [opts.accessLabel]: 'true' },
-    toPods: opts.serverSelector,
+    podSelector: clients,
+    direction: 'Egress',
+    peer: opts.serverSelector ? { podSelector: { matchLabels: opts.serverSelector } } : undefined,
     port: opts.port,
   });
 }
