@@ -123,6 +123,7 @@ export class Postgres extends Construct implements IPostgres {
   readonly workload: WorkloadDescription;
   /** The StatefulSet. */
   readonly statefulSet: kplus.StatefulSet;
+  private readonly connection: { readonly user: string; readonly databaseName: string };
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
@@ -160,17 +161,11 @@ export class Postgres extends Construct implements IPostgres {
     // Without a password the credentials Secret is created out of band (existingSecret or '<name>-credentials').
     if (props.password === undefined) declareExternal(this, this.secretName);
 
+    this.connection = { user, databaseName };
     if (props.password !== undefined) {
       new kplus.Secret(this, 'Credentials', {
         metadata: { name: this.secretName },
-        stringData: {
-          database: databaseName,
-          user,
-          password: props.password,
-          host: name,
-          port: String(PORT),
-          url: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(props.password)}@${name}:${PORT}/${databaseName}`,
-        },
+        stringData: this.connectionSecretData(props.password),
       });
     }
 
@@ -254,6 +249,24 @@ export class Postgres extends Construct implements IPostgres {
     allowClients(this, { server: name, serverSelector: selector, accessLabel: this.accessLabel, port: PORT });
 
     if (props.backup) this.addBackup(props.backup, image, resources);
+  }
+
+  /**
+   * The data of the credentials Secret (keys as in `secretKeys`) for a password: what this construct
+   * writes for a literal dev password, and what a deploy tool that generates the password writes
+   * into the Secret named `secretName`.
+   */
+  connectionSecretData(password: string): Record<string, string> {
+    const { user, databaseName } = this.connection;
+    const k = this.secretKeys;
+    return {
+      [k.database]: databaseName,
+      [k.user]: user,
+      [k.password]: password,
+      [k.host]: this.name,
+      [k.port]: String(PORT),
+      [k.url]: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.name}:${PORT}/${databaseName}`,
+    };
   }
 
   private addBackup(backup: PostgresBackupProps, image: string, resources: ResourceSpec): void {

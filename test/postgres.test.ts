@@ -46,6 +46,14 @@ describe('Postgres', () => {
     expect(secret.stringData.url).toBe('postgresql://app:p%40ss%20word@db:5432/app');
   });
 
+  test('connectionSecretData gives the Secret of any password, URL-encoded in the URL', () => {
+    const chart = testChart();
+    const db = new Postgres(chart, 'orders', { existingSecret: 'orders-secret', databaseName: 'shop', user: 'shopper' });
+    expect(db.connectionSecretData('p@ss/w')).toEqual({
+      database: 'shop', user: 'shopper', password: 'p@ss/w', host: 'orders', port: '5432', url: 'postgresql://shopper:p%40ss%2Fw@orders:5432/shop',
+    });
+  });
+
   test('existingSecret writes no Secret and no password', () => {
     const chart = testChart();
     const db = new Postgres(chart, 'db', { existingSecret: 'vault-db' });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { contextFiles, hashBuildContext, isIgnored, parseDockerignore } from '../bin/pulumi/context-hash';
-import { fillCredentials, parseImage, PASSWORD_PLACEHOLDER } from '../bin/pulumi/plan';
+import { parseImage } from '../bin/pulumi/plan';
 
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-ctx-'));
@@ -68,10 +68,5 @@ describe('plan helpers', () => {
     expect(parseImage('ghcr.io/kstack-dev/kstack-frontend:0.1.0')).toEqual({ registry: 'ghcr.io', repository: 'kstack-dev/kstack-frontend' });
     expect(parseImage('acme/api@sha256:abc')).toEqual({ repository: 'acme/api' });
     expect(parseImage('postgres:16.10')).toEqual({ repository: 'postgres' });
-  });
-
-  test('fillCredentials puts the password in place, URL-encoded in the URL', () => {
-    const template = { password: PASSWORD_PLACEHOLDER, url: `postgresql://app:${PASSWORD_PLACEHOLDER}@db:5432/app`, user: 'app' };
-    expect(fillCredentials(template, 'url', 'p@ss/w')).toEqual({ password: 'p@ss/w', url: 'postgresql://app:p%40ss%2Fw@db:5432/app', user: 'app' });
   });
 });

@@ -10,9 +10,7 @@ import { EnvConfig } from '../../stacks/environments';
 import { formatFinding, gateErrors } from '../../lib/validate';
 import { K8sObject, synthesizeEnv } from '../../stacks/synth';
 import { hashBuildContext } from './context-hash';
-import { credentialsSecretShape, PASSWORD_PLACEHOLDER } from './credentials';
-
-export { PASSWORD_PLACEHOLDER };
+import { Postgres } from '../../lib';
 
 /** How built images reach the cluster. */
 export type ImageMode = 'registry' | 'docker-env';
@@ -65,10 +63,8 @@ export interface CredentialsPlan {
   readonly key: string;
   readonly namespace: string;
   readonly name: string;
-  /** Secret key holding the connection URL (the password is URL-encoded there). */
-  readonly urlKey: string;
-  /** stringData with PASSWORD_PLACEHOLDER where the password goes. */
-  readonly template: Readonly<Record<string, string>>;
+  /** The Secret's stringData for a password (the Postgres construct's own mapping). */
+  readonly fill: (password: string) => Record<string, string>;
   /** Whether the YAML path has this Secret too (dev) or leaves it to be created out of band (staging). */
   readonly inYaml: boolean;
 }
@@ -123,15 +119,6 @@ export function parseImage(ref: string): { registry?: string; repository: string
   return { repository: rest };
 }
 
-/** stringData of the credentials Secret with the password in place (URL-encoded in the URL). */
-export function fillCredentials(template: Readonly<Record<string, string>>, urlKey: string, password: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(template)) {
-    out[k] = v.split(PASSWORD_PLACEHOLDER).join(k === urlKey ? encodeURIComponent(password) : password);
-  }
-  return out;
-}
-
 const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
 function podSpecOf(obj: any): any {
@@ -152,30 +139,22 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
   // Deep copies: the patches below must not touch the construct tree's output.
   const objects: K8sObject[] = JSON.parse(JSON.stringify(synthesis.files.flatMap((f) => f.objects)));
 
-  // An in-cluster database gets a generated password (filled in by the program). The Secret's
-  // shape comes from the Postgres construct; dev's literal devPassword is dropped, staging's
+  // An in-cluster database gets a generated password (filled in by the program) through the
+  // Postgres construct's own Secret mapping; dev's literal devPassword is dropped, staging's
   // out-of-band Secret is created.
   let credentials: CredentialsPlan | undefined;
   const literal = env.database.kind === 'in-cluster' ? env.database.devPassword : undefined;
-  if (env.database.kind === 'in-cluster') {
-    const db = stack.database;
-    const shape = credentialsSecretShape(stack);
-    const template = { ...(shape.stringData as Record<string, string>) };
-    const urlKey = db.secretKeys.url;
-    const index = objects.findIndex((o) => o.kind === 'Secret' && o.metadata.name === shape.metadata.name && o.metadata.namespace === shape.metadata.namespace);
+  const db = stack.database;
+  if (db instanceof Postgres) {
+    const namespace = db.namespace ?? env.namespace;
+    const index = objects.findIndex((o) => o.kind === 'Secret' && o.metadata.name === db.secretName && o.metadata.namespace === namespace);
     let secret: K8sObject;
     if (index >= 0) {
       secret = objects[index];
-      // The synthesized Secret must be the same shape with the literal in place: else the scratch construct diverged.
-      const expected = literal === undefined ? undefined : fillCredentials(template, urlKey, literal);
-      if (JSON.stringify(secret.stringData) !== JSON.stringify(expected)) {
-        throw new KstackDeployError(`${env.name}: the synthesized Secret '${secret.metadata.name}' does not have the shape of the Postgres credentials`);
-      }
       delete secret.stringData;
       delete (secret as Record<string, unknown>).data;
     } else {
-      secret = { ...shape, metadata: { ...shape.metadata } };
-      delete secret.stringData;
+      secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: db.secretName, namespace, labels: stack.chart.labels } };
       if (env.argo) {
         // Argo CD tracks objects by the app.kubernetes.io/instance label this Secret carries; it is not
         // in Git, so keep Argo from pruning it or reporting the app out of sync.
@@ -192,14 +171,13 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
       key: objectKey(secret),
       namespace: secret.metadata.namespace ?? env.namespace,
       name: secret.metadata.name,
-      urlKey,
-      template,
+      fill: (password) => db.connectionSecretData(password),
       inYaml: index >= 0,
     };
   }
   const leaked = objects.filter((o) => {
     const json = JSON.stringify(o);
-    return json.includes(PASSWORD_PLACEHOLDER) || (literal !== undefined && json.includes(literal));
+    return literal !== undefined && json.includes(literal);
   });
   if (leaked.length > 0) {
     throw new KstackDeployError(`${env.name}: a database password would reach ${leaked.map(objectKey).join(', ')}`);

@@ -11,7 +11,7 @@ import { KstackPropError } from '../../lib';
 import { K8sObject } from '../../stacks/synth';
 import { KstackConfig, KstackConfigError, readConfig } from './config';
 import {
-  DeploymentPlan, fillCredentials, isArgoApplication, KstackDeployError, objectKey, planDeployment, resourceName,
+  DeploymentPlan, isArgoApplication, KstackDeployError, objectKey, planDeployment, resourceName,
 } from './plan';
 
 type ResourceClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -103,13 +103,13 @@ export function deployKstack(opts: DeployOptions = {}): KstackDeployment {
   let password: random.RandomPassword | undefined;
   let credentialsData: pulumi.Output<Record<string, string>> | undefined;
   if (plan.credentials) {
-    const { template, urlKey } = plan.credentials;
+    const { fill } = plan.credentials;
     // Letters and digits only: safe in the connection URL and in shells. Kept in the state, so stable across updates.
     password = new random.RandomPassword(`db-password-${plan.credentials.namespace}-${plan.credentials.name}`, {
       length: 32,
       special: false,
     });
-    credentialsData = pulumi.secret(password.result.apply((pw) => fillCredentials(template, urlKey, pw)));
+    credentialsData = pulumi.secret(password.result.apply((pw) => fill(pw)));
   }
 
   const resourceOptions = new Map<string, pulumi.CustomResourceOptions>();
