@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Finding, formatFinding, gateErrors, KstackPropError } from '../lib';
 import { environments } from '../stacks/environments';
 import { synthesizeCompose, synthesizeEnv, toYaml } from '../stacks/synth';
+import { openSchemaCache } from './internal/schema-cache';
 
 const USAGE = 'usage: synth [--env dev|staging|prod]... [--target k8s|compose]... [--out DIR]\n'
   + '  no --target: Kubernetes YAML for each env, plus the Compose project (DIR/<env>/compose/) for dev';
@@ -46,7 +47,9 @@ function fail(message: string): never {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   // Every environment is built and gated before any file is written.
-  const results = args.envs.map((name) => synthesizeEnv(environments[name]));
+  const schemaCache = openSchemaCache();
+  const results = args.envs.map((name) => synthesizeEnv(environments[name], { schemaCache }));
+  schemaCache?.save();
   if (!reportGate(results.flatMap((r) => r.findings))) process.exit(1);
   for (const [i, name] of args.envs.entries()) {
     const result = results[i];

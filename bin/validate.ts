@@ -8,6 +8,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { formatFinding, gateErrors, gateWarnings, validateObjects } from '../lib/validate/gate';
 import { Finding, objectKey } from '../lib/validate/types';
+import { openSchemaCache } from './internal/schema-cache';
 
 const USAGE = 'usage: validate DIR [--env NAME] [--external KIND/NAME]... [--json]\n'
   + '  validates every *.yaml/*.yml under DIR; --env dev relaxes image pinning and literal Secrets, --env prod (default) adds PodDisruptionBudgets';
@@ -118,7 +119,9 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const files = yamlFiles(args.dir);
   const { objects, sources, parseFindings, skipped } = load(files, args.dir, args.env);
-  const findings = [...parseFindings, ...validateObjects(objects, { env: args.env, constructPaths: sources, external: args.external })];
+  const schemaCache = openSchemaCache();
+  const findings = [...parseFindings, ...validateObjects(objects, { env: args.env, constructPaths: sources, external: args.external, schemaCache })];
+  schemaCache?.save();
   const errors = gateErrors(findings).length;
   const warnings = gateWarnings(findings).length;
   if (args.json) {

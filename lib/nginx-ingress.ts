@@ -1,13 +1,11 @@
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError } from './internal/errors';
 import { allowIngressFromNamespace } from './internal/network';
+import { ingress as ingressObject } from './internal/plain-object';
 import { namespaceOf } from './internal/labels';
 import { checkBoolean, checkHost, checkHttpPath, checkInteger, checkName, checkOptionalObject, claimName } from './internal/validation';
 import { declareExternal } from './validate/constructs';
 import { IServiceEndpoint } from './workload';
-
-const { k8s } = kplus;
 
 /** One path routed to a Service. */
 export interface IngressRoute {
@@ -125,8 +123,8 @@ export class NginxIngress extends Construct {
     const plain = this.routes.filter((r) => !r.stripPrefix);
     const stripped = this.routes.filter((r) => r.stripPrefix);
     const tls = this.tlsSecretName ? [{ hosts: props.host ? [props.host] : undefined, secretName: this.tlsSecretName }] : undefined;
-    const ingress = (ingressId: string, objectName: string, routes: readonly ResolvedRoute[], extra: Record<string, string>, toPath: (p: string) => string, pathType: string) => {
-      new k8s.KubeIngress(this, ingressId, {
+    const ingress = (ingressId: string, objectName: string, routes: readonly ResolvedRoute[], extra: Record<string, string>, toPath: (p: string) => string, pathType: 'Prefix' | 'ImplementationSpecific') => {
+      ingressObject(this, ingressId, {
         metadata: { name: objectName, annotations: { ...annotations, ...extra } },
         spec: {
           ingressClassName,

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
-import { stringifyDocuments } from '../lib/internal/fast-yaml';
-import { collectGateContext, Finding, validateObjects } from '../lib/validate';
+import { stringifyDocuments } from '../lib/internal/yaml';
+import { collectGateContext, Finding, SchemaResultCache, validateObjects } from '../lib/validate';
 import { ComposeProject, ComposeRenderOptions, renderCompose } from '../lib/compose';
 import { AppStack, buildAppStack } from './app-stack';
 import { EnvConfig } from './environments';
@@ -25,13 +25,18 @@ export interface EnvSynthesis {
   readonly findings: readonly Finding[];
 }
 
+export interface SynthOptions {
+  /** Remembers objects that passed their schema, so unchanged objects skip it (bin/ keeps one on disk). */
+  readonly schemaCache?: SchemaResultCache;
+}
+
 /** Builds one environment's construct tree and resolves it to plain objects. No I/O. */
-export function synthesizeEnv(env: EnvConfig): EnvSynthesis {
+export function synthesizeEnv(env: EnvConfig, options: SynthOptions = {}): EnvSynthesis {
   const app = new App();
   const stack = buildAppStack(app, env);
   const files: OutputFile[] = [{ path: 'app.k8s.yaml', objects: stack.chart.toJson() }];
   if (stack.argoChart) files.push({ path: 'argocd/application.k8s.yaml', objects: stack.argoChart.toJson() });
-  const findings = gateEnv(env.name, [stack.chart, ...(stack.argoChart ? [stack.argoChart] : [])], files.flatMap((f) => f.objects));
+  const findings = gateEnv(env.name, [stack.chart, ...(stack.argoChart ? [stack.argoChart] : [])], files.flatMap((f) => f.objects), options);
   return { env, stack, files, findings };
 }
 
@@ -39,13 +44,12 @@ export function synthesizeEnv(env: EnvConfig): EnvSynthesis {
  * The validation gate for one environment: every object of its charts, with construct paths,
  * waivers and external objects read from the construct tree. Callers fail on `gateErrors(findings)`.
  */
-export function gateEnv(envName: string, charts: readonly Chart[], objects: readonly K8sObject[]): Finding[] {
-  return validateObjects(objects, { env: envName, ...collectGateContext(charts) });
+export function gateEnv(envName: string, charts: readonly Chart[], objects: readonly K8sObject[], options: SynthOptions = {}): Finding[] {
+  return validateObjects(objects, { env: envName, ...collectGateContext(charts), schemaCache: options.schemaCache });
 }
 
-/** Multi-document YAML, the same bytes for the same objects. */
+/** Multi-document YAML, the same bytes for the same objects (js-yaml, see lib/internal/yaml.ts). */
 export function toYaml(objects: readonly K8sObject[]): string {
-  // Byte-identical to cdk8s's Yaml.stringify(...objects), ~30x faster (see lib/internal/fast-yaml.ts).
   return stringifyDocuments(objects);
 }
 

@@ -29,6 +29,7 @@ describe('bench smoke', () => {
     expect(results.meta.smoke).toBe(true);
     positive(results.reference.medianMs);
     positive(results.reference.objects);
+    positive(results.reference.noGateCache.medianMs);
     positive(results.reference.npmRunSynth.medianMs);
     expect(results.reference.runs).toBeGreaterThanOrEqual(1);
   });
@@ -51,38 +52,56 @@ describe('bench smoke', () => {
   });
 });
 
-// The bench's main fix: toYaml writes YAML itself instead of going through the yaml library.
-// It must stay byte-identical to cdk8s's Yaml.stringify for any document.
-describe('fast YAML (stacks/synth toYaml) is byte-identical to cdk8s Yaml.stringify', () => {
+// toYaml writes YAML with js-yaml (lib/internal/yaml.ts). Whatever its byte format, every document
+// must read back as the same object, both as YAML 1.2 and as YAML 1.1 (Kubernetes' go-yaml reads 1.1).
+describe('toYaml (js-yaml) reads back as the same objects', () => {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { Yaml } = require('cdk8s') as typeof import('cdk8s');
+  const YAML = require('yaml') as typeof import('yaml');
   const fc = require('fast-check') as typeof import('fast-check');
-  const { stringifyDocuments } = require('../lib/internal/fast-yaml') as typeof import('../lib/internal/fast-yaml');
+  const { stringifyDocuments } = require('../lib/internal/yaml') as typeof import('../lib/internal/yaml');
   const { environments } = require('../stacks/environments') as typeof import('../stacks/environments');
   const { synthesizeEnv } = require('../stacks/synth') as typeof import('../stacks/synth');
   const { buildGeneratedStack } = require('../bench/generate') as typeof import('../bench/generate');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const same = (docs: unknown[]) => expect(stringifyDocuments(docs)).toBe(Yaml.stringify(...docs));
+  const readBack = (text: string, version: '1.1' | '1.2') => YAML.parseAllDocuments(text, { version }).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  });
+  const same = (docs: unknown[]) => {
+    const text = stringifyDocuments(docs);
+    expect(readBack(text, '1.2')).toEqual(docs);
+    expect(readBack(text, '1.1')).toEqual(docs);
+  };
 
   it('on the reference environments and a generated stack', () => {
     for (const env of Object.values(environments)) for (const f of synthesizeEnv(env).files) same([...f.objects]);
     same(buildGeneratedStack(3).chart.toJson());
   });
 
-  it('on arbitrary documents (quoting, YAML 1.1 types, indicators, shared references, non-plain values)', () => {
-    const unit = fc.constantFrom(...'abAZ09 -_:#,.[]{}&*!|>\'"%@`?\n\t/\\~=<+é\u0085\x01yYnN'.split(''));
+  it('on arbitrary JSON documents (quoting, YAML 1.1 types, indicators, escapes, multi-line strings)', () => {
+    const unit = fc.constantFrom(...'abAZ09 -_:#,.[]{}&*!|>\'"%@`?\n\t/\\~=<+é\u0085\x01\u2028yYnN'.split(''));
     const str = fc.oneof(fc.string({ unit, maxLength: 8 }), fc.constantFrom(
-      'true', 'no', 'on', 'y', '~', 'null', '1', '0x1F', '0o7', '017', '1_000', '1:20', '1.5', '.inf', '.NaN', '2001-12-14', '<<', '=',
-      '---', '...', '%x', '- a', '-', '?', 'a: b', 'a #b', 'a#b', ' a', 'a ', '', "it's", 'say "hi"', `"'"`, '0b101', '+1', '-1', '1e3', '190:20:30', 'x'.repeat(1200),
+      'true', 'no', 'on', 'y', '~', 'null', '1', '0x1F', '0o7', '017', '0755', '1_000', '1:20', '1.5', '.5', '.inf', '.NaN', '2001-12-14', '<<', '=',
+      '---', '...', '%x', '- a', '-', '-c', '?', 'a: b', 'a #b', 'a#b', ' a', 'a ', '', "it's", 'say "hi"', `"'"`, '0b101', '+1', '-1', '1e3', '190:20:30', 'x'.repeat(1200),
+      'line 1\nline 2\n', '  indented\nblock', 'trailing\n\n',
     ));
-    const leaf = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.double(), fc.constant(-0), fc.constant(2 ** 60));
+    const leaf = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.double(), fc.constant(-0), fc.constant(2 ** 60));
     const { v } = fc.letrec((tie) => ({
       v: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj')),
       arr: fc.array(tie('v'), { maxLength: 4 }),
       obj: fc.dictionary(str, tie('v'), { maxKeys: 4 }),
     }));
-    fc.assert(fc.property(fc.array(fc.oneof(v, fc.dictionary(str, v)), { maxLength: 3 }), (docs) => same(docs)), { numRuns: 3000 });
+    fc.assert(fc.property(fc.array(fc.oneof(fc.array(v), fc.dictionary(str, v)), { maxLength: 3 }), (docs) => same(docs)), { numRuns: 3000 });
+    // Every string a YAML 1.1 or 1.2 pattern (the yaml package's schemas) reads as another type.
+    const schemaTags = (version: '1.1' | '1.2') => {
+      const schema = new YAML.Document(null, { version }).schema as unknown as { tags: { test?: RegExp }[]; compat?: { test?: RegExp }[] | null };
+      return [...schema.tags, ...(schema.compat ?? [])].filter((t) => t.test instanceof RegExp).map((t) => t.test!);
+    };
+    const typed = fc.oneof(...[...schemaTags('1.1'), ...schemaTags('1.2')].map((re) => fc.stringMatching(re)));
+    fc.assert(fc.property(typed, (x) => same([{ [x]: x, list: [x] }])), { numRuns: 3000 });
+    // A shared object is written twice, never as an anchor and alias.
     const shared = { a: 1 };
-    same([{ x: shared, y: shared }, { d: new Date(0) }, [[]], [{}], { a: [[1, [2]], { b: [] }] }]);
+    expect(stringifyDocuments([{ x: shared, y: shared }])).toBe('x:\n  a: 1\n"y":\n  a: 1\n');
+    same([{ x: shared, y: shared }, [[]], [{}], { a: [[1, [2]], { b: [] }] }]);
   });
 });

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EnvConfig } from '../../stacks/environments';
-import { formatFinding, gateErrors } from '../../lib/validate';
+import { formatFinding, gateErrors, SchemaResultCache } from '../../lib/validate';
 import { K8sObject, synthesizeEnv } from '../../stacks/synth';
 import { hashBuildContext } from './context-hash';
 import { Postgres } from '../../lib';
@@ -29,6 +29,8 @@ export interface PlanOptions {
   readonly registry?: string;
   /** Registry host the cluster pulls from, e.g. 'k3d-kstack-registry:5000'. @default registry */
   readonly clusterRegistry?: string;
+  /** The gate's schema-result cache (bin/internal/schema-cache.ts). @default - every object is schema-checked */
+  readonly schemaCache?: SchemaResultCache;
 }
 
 /** One image built from sources. */
@@ -130,7 +132,7 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
   const cwd = opts.cwd ?? process.cwd();
 
   // The same synthesis and validation gate as the YAML path.
-  const synthesis = synthesizeEnv(env);
+  const synthesis = synthesizeEnv(env, { schemaCache: opts.schemaCache });
   const errors = gateErrors(synthesis.findings);
   if (errors.length > 0) {
     throw new KstackDeployError(`${env.name}: the validation gate failed:\n${errors.map(formatFinding).join('\n')}`);

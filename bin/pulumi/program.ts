@@ -9,6 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { KstackPropError } from '../../lib';
 import { K8sObject } from '../../stacks/synth';
+import { openSchemaCache } from '../internal/schema-cache';
 import { KstackConfig, KstackConfigError, readConfig } from './config';
 import {
   DeploymentPlan, isArgoApplication, KstackDeployError, objectKey, planDeployment, resourceName,
@@ -62,12 +63,15 @@ export function deployKstack(opts: DeployOptions = {}): KstackDeployment {
   const cfg = opts.config ?? readConfig();
   let plan: DeploymentPlan;
   try {
+    const schemaCache = openSchemaCache();
     plan = planDeployment(cfg.env, {
       rootDir: opts.rootDir ?? path.resolve(__dirname, '..', '..'),
       imageMode: cfg.imageMode,
       registry: cfg.registry,
       clusterRegistry: cfg.clusterRegistry,
+      schemaCache,
     });
+    schemaCache?.save();
   } catch (err) {
     if (err instanceof KstackDeployError || err instanceof KstackPropError) throw new KstackConfigError(`kstack: ${err.message}`);
     throw err;

@@ -5,6 +5,7 @@ import { CheckSpec, ResourceSpec, WorkloadDescription } from '../workload';
 import { accessLabel, podLabels, selectorLabels } from './labels';
 import { names } from './names';
 import { allowClients } from './network';
+import { podDisruptionBudget } from './plain-object';
 import { toCpu, toSize } from './quantity';
 import { hardenPodSpec, restrictedContainer, restrictedPod } from './security';
 
@@ -145,9 +146,9 @@ export function buildAppWorkload(scope: Construct, desc: WorkloadDescription, sc
 
   const maxPods = scaling.autoscaling ? scaling.autoscaling.maxReplicas : (scaling.replicas ?? 1);
   if (maxPods > 1) {
-    new kplus.k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
+    podDisruptionBudget(scope, 'DisruptionBudget', {
       metadata: { name },
-      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(scope, name) } },
+      spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(scope, name) } },
     });
   }
 

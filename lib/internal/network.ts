@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import * as kplus from 'cdk8s-plus-27';
+import type { IIoK8sApiNetworkingV1NetworkPolicyPeer as NetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
+import { networkPolicy } from './plain-object';
 
-const { k8s } = kplus;
 type Labels = Record<string, string>;
 
 /** Pods of another namespace, selected by the namespace name label every cluster sets. */
-function namespacePeer(namespace: string): kplus.k8s.NetworkPolicyPeer {
+function namespacePeer(namespace: string): NetworkPolicyPeer {
   return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
 }
 
@@ -14,13 +14,13 @@ function namespacePeer(namespace: string): kplus.k8s.NetworkPolicyPeer {
  * from (egress) the selected pods on TCP `port`. An egress rule without a peer allows any address.
  */
 function portPolicy(scope: Construct, id: string, opts: {
-  name: string; podSelector: Labels; direction: 'Ingress' | 'Egress'; peer?: kplus.k8s.NetworkPolicyPeer; port: number;
+  name: string; podSelector: Labels; direction: 'Ingress' | 'Egress'; peer?: NetworkPolicyPeer; port: number;
 }): void {
   const rule = {
-    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(opts.port) }],
+    ports: [{ protocol: 'TCP' as const, port: opts.port }],
     ...(opts.direction === 'Ingress' ? { from: opts.peer && [opts.peer] } : { to: opts.peer && [opts.peer] }),
   };
-  new k8s.KubeNetworkPolicy(scope, id, {
+  networkPolicy(scope, id, {
     metadata: { name: opts.name },
     spec: {
       podSelector: { matchLabels: opts.podSelector },

@@ -1,5 +1,5 @@
 import { RuleId, ruleInfo } from './rules';
-import { Finding, objectKey, ValidateOptions, Waiver } from './types';
+import { Finding, objectKey, SchemaResultCache, ValidateOptions, Waiver } from './types';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -94,6 +94,7 @@ export class GateContext {
   readonly objects: Obj[] = [];
   readonly pods: PodTemplate[] = [];
   readonly findings: Finding[] = [];
+  readonly schemaCache?: SchemaResultCache;
   private readonly byKindNsName = new Map<string, Obj>();
   private readonly podsByNs = new Map<string, PodTemplate[]>();
   private readonly podsByLabel = new Map<string, PodTemplate[]>();
@@ -108,6 +109,7 @@ export class GateContext {
     this.isProd = PROD_ENVS.has(this.env);
     this.waivers = opts.waivers ?? [];
     this.constructPaths = opts.constructPaths;
+    this.schemaCache = opts.schemaCache;
     for (const e of opts.external ?? []) {
       const parts = String(e).split('/');
       if (parts.length === 1) this.external.add(`Secret\0*\0${parts[0]}`);

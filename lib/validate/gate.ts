@@ -2,7 +2,6 @@ import { GateContext } from './context';
 import { checkPodSecurity } from './pod-security';
 import { checkContainerPolicy, checkDisruptionBudgets, checkNetworkPolicies, checkSecretLiterals } from './policy';
 import { checkAutoscalers, checkIngresses, checkPodReferences, checkServices } from './references';
-import { flushSchemaCache } from './schema-cache';
 import { checkDuplicates, checkIdentity, checkLabels, checkNames, checkOpenApi, checkPodStructure, checkSelector } from './schema';
 import { Finding, ValidateOptions } from './types';
 
@@ -21,7 +20,6 @@ export function validateObjects(objects: readonly unknown[], options: ValidateOp
     checkLabels(ctx, obj);
     checkSelector(ctx, obj);
   });
-  flushSchemaCache();
   checkDuplicates(ctx);
   checkPodStructure(ctx);
   checkServices(ctx);

@@ -1,7 +1,7 @@
 export { RULES, ruleInfo } from './rules';
 export type { RuleInfo, RuleId, Severity } from './rules';
 export { objectKey } from './types';
-export type { Finding, ValidateOptions, Waiver } from './types';
+export type { Finding, SchemaResultCache, ValidateOptions, Waiver } from './types';
 export {
   validateObjects, gateErrors, gateWarnings, waivedFindings, formatFinding, assertGate, KstackGateError,
 } from './gate';

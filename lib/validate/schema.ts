@@ -1,5 +1,5 @@
 import { asArray, asRecord, GateContext, isObject, Obj, selectorMatches, show } from './context';
-import { hasPassed, recordPassed, schemaDigest } from './schema-cache';
+import { createHash } from 'crypto';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -108,10 +108,16 @@ export function checkIdentity(ctx: GateContext, raw: unknown, index: number): Ob
   return ctx.add(raw, apiVersion, kind, name, namespace ?? '');
 }
 
-/** OpenAPI schema of the object's kind. */
+/** The key of an object in a {@link SchemaResultCache}: SHA-1 of its JSON (synthesized key order is deterministic). */
+export function schemaDigest(raw: unknown): string {
+  return createHash('sha1').update(JSON.stringify(raw)).digest('base64');
+}
+
+/** OpenAPI schema of the object's kind (skipped when the caller's cache says the same object passed before). */
 export function checkOpenApi(ctx: GateContext, obj: Obj): void {
-  const digest = schemaDigest(obj.raw);
-  if (hasPassed(digest)) return;
+  const cache = ctx.schemaCache;
+  const digest = cache ? schemaDigest(obj.raw) : undefined;
+  if (digest !== undefined && cache!.has(digest)) return;
   const validate = validatorFor(obj.apiVersion, obj.kind);
   if (validate === null) {
     ctx.report('schema/unknown-kind', obj, `no schema is known for ${obj.apiVersion} ${obj.kind}; it is not schema-checked`);
@@ -119,7 +125,7 @@ export function checkOpenApi(ctx: GateContext, obj: Obj): void {
   }
   try {
     validate.call(obj.raw);
-    recordPassed(digest);
+    if (digest !== undefined) cache!.add(digest);
   } catch (err) {
     const message = String((err as Error).message ?? err).replace(/\bdata\//g, '/').replace(/\bdata /g, '/ ');
     ctx.report('schema/openapi', obj, `${obj.kind} fails the ${obj.group.endsWith('argoproj.io') ? 'Argo CD CRD' : 'Kubernetes'} schema: ${message.length > 300 ? `${message.slice(0, 297)}...` : message}`);

@@ -42,6 +42,21 @@ export interface ValidateOptions {
    * or a bare name, meaning a Secret.
    */
   readonly external?: readonly string[];
+  /**
+   * Digests of objects that passed their OpenAPI schema in an earlier run: a hit skips the schema
+   * check (and loading the schema modules). The gate never reads files itself; the caller owns
+   * storage, and must key it by the kubernetes-models versions. @default - every object is checked
+   */
+  readonly schemaCache?: SchemaResultCache;
+}
+
+/**
+ * A store of digests of objects that passed their OpenAPI schema (see {@link ValidateOptions.schemaCache}).
+ * A digest is the SHA-1 of the object's JSON, base64.
+ */
+export interface SchemaResultCache {
+  has(digest: string): boolean;
+  add(digest: string): void;
 }
 
 /** The key of an object in {@link ValidateOptions.constructPaths}: 'Kind/namespace/name' ('' for no namespace). */
