@@ -138,6 +138,22 @@ describe('synth command', () => {
     }
   });
 
+  test('`cdk8s synth` runs the same synth (cdk8s.yaml) and writes the same files', () => {
+    const viaCli = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cdk8s-'));
+    const direct = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-direct-'));
+    try {
+      execFileSync(process.execPath, ['node_modules/cdk8s-cli/bin/cdk8s', 'synth', '--no-check-upgrade', '--output', viaCli], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', direct], { cwd: ROOT, stdio: 'pipe' });
+      for (const env of ENV_NAMES) {
+        const file = path.join(env, 'app.k8s.yaml');
+        expect(fs.readFileSync(path.join(viaCli, file), 'utf8')).toBe(fs.readFileSync(path.join(direct, file), 'utf8'));
+      }
+    } finally {
+      fs.rmSync(viaCli, { recursive: true, force: true });
+      fs.rmSync(direct, { recursive: true, force: true });
+    }
+  });
+
   test('--env writes one environment; an unknown env is one clear error', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-one-'));
     try {
