@@ -25,8 +25,19 @@ if k3d cluster list --no-headers | awk '{print $1}' | grep -qx "${CLUSTER}"; the
   echo "k3d-up: cluster ${CLUSTER} exists"
   k3d cluster start "${CLUSTER}"
 else
+  # The nodes also resolve localhost:${REGISTRY_PORT} to the registry, so the image names of the dev
+  # YAML (localhost:5000/...) pull inside the cluster as they push from the host.
+  REGISTRY_CONFIG="$(mktemp)"
+  trap 'rm -f "${REGISTRY_CONFIG}"' EXIT
+  cat > "${REGISTRY_CONFIG}" <<YAML
+mirrors:
+  "localhost:${REGISTRY_PORT}":
+    endpoint:
+      - http://k3d-${REGISTRY}:${REGISTRY_PORT}
+YAML
   k3d cluster create "${CLUSTER}" \
     --registry-use "k3d-${REGISTRY}:${REGISTRY_PORT}" \
+    --registry-config "${REGISTRY_CONFIG}" \
     --k3s-arg '--disable=traefik@server:0' \
     -p '80:80@loadbalancer' \
     -p '443:443@loadbalancer' \
