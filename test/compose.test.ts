@@ -158,8 +158,32 @@ describe('compose: the dev project of the reference stack', () => {
     expect(nginx.ports).toEqual(['127.0.0.1:8080:8080']);
     expect(nginx.volumes).toEqual(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro']);
     expect(nginx.depends_on).toEqual({ api: { condition: 'service_healthy' }, web: { condition: 'service_healthy' } });
+    expect(nginx.expose).toBeUndefined(); // the status port is loopback-only inside the container
     const published = Object.entries(services).filter(([, s]: [string, any]) => s.ports).map(([n]) => n);
     expect(published).toEqual(['nginx']);
+  });
+
+  test('GIVEN the NginxIngress WHEN mapped THEN nginx has a busybox-wget healthcheck on its internal status server, timed like the other services', () => {
+    const services = devProject().compose.services as any;
+    expect(services.nginx.healthcheck).toEqual({
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8081/healthz'],
+      interval: '10s',
+      timeout: '3s',
+      retries: 3,
+    });
+    for (const name of ['api', 'web']) {
+      expect(services[name].healthcheck.interval).toBe(services.nginx.healthcheck.interval);
+      expect(services[name].healthcheck.timeout).toBe(services.nginx.healthcheck.timeout);
+      expect(services[name].healthcheck.retries).toBe(services.nginx.healthcheck.retries);
+    }
+    // Every long-running service reports healthy now; only the one-shot migration has no healthcheck.
+    const unchecked = Object.entries(services).filter(([, s]: [string, any]) => !s.healthcheck).map(([n]) => n);
+    expect(unchecked).toEqual(['api-migrate']);
+    // The port and path the healthcheck requests are the ones of the rendered status server.
+    const conf = devProject().files['nginx/nginx.conf'];
+    const url = new URL(services.nginx.healthcheck.test[5]);
+    expect(conf).toContain(`listen ${url.hostname}:${url.port};`);
+    expect(conf).toContain(`location = ${url.pathname} {`);
   });
 
   test('GIVEN a dev password in the stack WHEN rendered THEN no file contains it and .env.example lists every variable the compose file reads', () => {
@@ -217,6 +241,33 @@ describe('compose: nginx.conf', () => {
     expect(conf).toContain('client_max_body_size 10m;');
     expect(conf).toContain('proxy_read_timeout 60s;');
     expect(conf).not.toMatch(/^\s*user\s/m);
+  });
+
+  test('GIVEN the dev ingress WHEN rendered THEN a second server on 127.0.0.1:8081 answers /healthz and the public server has no /healthz of its own', () => {
+    const conf = devProject().files['nginx/nginx.conf'];
+    const servers = conf.split(/^    server \{$/m).slice(1);
+    expect(servers).toHaveLength(2);
+    const [pub, status] = servers;
+    expect(pub).toContain('listen 8080 default_server;');
+    expect(pub).not.toContain('healthz');
+    expect(pub).not.toContain('127.0.0.1');
+    expect(status).toContain('listen 127.0.0.1:8081;');
+    expect(status).not.toMatch(/listen (?!127\.0\.0\.1:)/);
+    expect(status).toContain('location = /healthz {\n            access_log off;\n            return 200 "ok\\n";\n        }');
+    expect(status).toContain('location / {\n            return 404;');
+    expect(status).not.toContain('proxy_pass');
+    // /healthz on the public listener is an app path: the catch-all route sends it to web.
+    expect(pub).toContain('location / {\n            proxy_pass http://web;');
+  });
+
+  test('GIVEN statusPort and listenPort options WHEN rendered THEN only those two listen lines change; the same port for both is refused', () => {
+    const result = dev();
+    const base = renderNginxConf(result.stack.ingress);
+    const moved = renderNginxConf(result.stack.ingress, { listenPort: 18080, statusPort: 18081 });
+    const diff = base.split('\n').map((l, i) => [l, moved.split('\n')[i]]).filter(([a, b]) => a !== b).map(([a, b]) => `${a.trim()} -> ${b.trim()}`);
+    expect(diff).toEqual(['listen 8080 default_server; -> listen 18080 default_server;', 'listen 127.0.0.1:8081; -> listen 127.0.0.1:18081;']);
+    expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 9000, statusPort: 9000 }))).toContain('statusPort');
+    expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 8081 }))).toContain('statusPort');
   });
 
   test('GIVEN the same rule as the Ingress WHEN applied to paths THEN /api/items?x maps to /items?x and /apix is not matched', () => {
@@ -339,6 +390,7 @@ describe('compose: validation with the real tools', () => {
         fs.closeSync(stdout);
       }
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringContaining('test is successful') });
+      expect(conf).toContain('listen 127.0.0.1:8081;'); // the status server is part of what nginx -t checked
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

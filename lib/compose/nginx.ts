@@ -6,6 +6,14 @@ export type NginxIngressLike = Pick<NginxIngress, 'name' | 'host' | 'routes' | '
 
 /** Port nginx listens on inside its container: unprivileged, so it runs as a non-root user. */
 export const NGINX_LISTEN_PORT = 8080;
+/**
+ * Port of nginx's internal status server: bound to 127.0.0.1 inside the container (neither
+ * published nor reachable from other services), it answers the healthcheck on
+ * {@link NGINX_STATUS_PATH}. A separate listener keeps every path of the public one for the routes.
+ */
+export const NGINX_STATUS_PORT = 8081;
+/** Path the internal status server answers `200 ok` on. */
+export const NGINX_STATUS_PATH = '/healthz';
 /** uid and gid of the `nginx` user of the official nginx images. */
 export const NGINX_UID = 101;
 /** Default image of the nginx service. */
@@ -21,6 +29,11 @@ export interface NginxConfOptions {
   readonly upstreamHosts?: Readonly<Record<string, string>>;
   /** Port nginx listens on. @default 8080 */
   readonly listenPort?: number;
+  /**
+   * Port of the internal status server (on 127.0.0.1 only) the healthcheck requests
+   * {@link NGINX_STATUS_PATH} on. @default 8081
+   */
+  readonly statusPort?: number;
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -36,10 +49,14 @@ function ordered(routes: readonly ResolvedRoute[]): ResolvedRoute[] {
  * stripPrefix is rewritten with the same rule as the Ingress (`/api(/|$)(.*)` -> `/$2`, so
  * '/api/items?x=1' reaches the backend as '/items?x=1'); body size and timeouts come from the
  * ingress. Runs as a non-root user on a read-only root: pid and temp files under /tmp,
- * logs to stdout/stderr, listens on an unprivileged port.
+ * logs to stdout/stderr, listens on an unprivileged port. A second server, on 127.0.0.1 and its
+ * own port (`statusPort`), answers the Compose healthcheck on /healthz, so the public listener
+ * has no path of its own (/healthz there goes to the routes like any other path).
  */
 export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOptions = {}): string {
   const listen = options.listenPort ?? NGINX_LISTEN_PORT;
+  const status = options.statusPort ?? NGINX_STATUS_PORT;
+  if (status === listen) throw new Error(`kstack compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
   const hostOf = (service: string) => options.upstreamHosts?.[service] ?? service;
   const upstreams = new Map<string, number>();
   for (const r of ingress.routes) upstreams.set(r.backend.serviceName, r.backend.port);
@@ -122,7 +139,27 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
     }
   }
   if (!root) lines.push('', '        # No route for / (as the Ingress: everything else is a 404).', '        location / {', '            return 404;', '        }');
-  lines.push('    }', '}', '');
+  lines.push(
+    '    }',
+    '',
+    '    # Internal status server for the container healthcheck: loopback only, not published.',
+    '    server {',
+    `        listen 127.0.0.1:${status};`,
+    '        server_name _;',
+    '        default_type text/plain;',
+    '',
+    `        location = ${NGINX_STATUS_PATH} {`,
+    '            access_log off;',
+    '            return 200 "ok\\n";',
+    '        }',
+    '',
+    '        location / {',
+    '            return 404;',
+    '        }',
+    '    }',
+    '}',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -139,7 +176,9 @@ export interface NginxServiceOptions {
  * The nginx service: non-root (uid 101) on a read-only root with tmpfs for what nginx writes
  * (/tmp for pid and temp files, /var/cache/nginx and /var/run for the image's defaults), the
  * generated nginx.conf mounted read-only, the only published port, started once the routed
- * services are healthy.
+ * services are healthy. Its healthcheck requests the conf's internal status server
+ * (127.0.0.1:8081/healthz) with `wget`, which the alpine image has (busybox); a 200 proves the
+ * master and a worker are up and serving, without a route on the public listener.
  */
 export function nginxService(options: NginxServiceOptions): ComposeService {
   const tmpfs = (p: string, mode: string) => `${p}:uid=${NGINX_UID},gid=${NGINX_UID},mode=${mode}`;
@@ -154,6 +193,12 @@ export function nginxService(options: NginxServiceOptions): ComposeService {
     security_opt: ['no-new-privileges:true'],
     ports: [`${options.publish ?? `127.0.0.1:${NGINX_LISTEN_PORT}`}:${NGINX_LISTEN_PORT}`],
     volumes: ['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro'],
+    healthcheck: {
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${NGINX_STATUS_PORT}${NGINX_STATUS_PATH}`],
+      interval: '10s',
+      timeout: '3s',
+      retries: 3,
+    },
     depends_on: routed.length > 0
       ? Object.fromEntries(routed.map((s) => [s, { condition: options.routed[s] ? 'service_healthy' as const : 'service_started' as const }]))
       : undefined,

@@ -6,7 +6,8 @@
  *   backend (alembic, then uvicorn)  <- env of Deployment api (ConfigMap api-config + secretKeyRefs),
  *                                       migration = its initContainer's command, probes = its probes
  *   frontend (next build, standalone server) <- env of Deployment web (ConfigMap web-config)
- *   nginx                            <- the Compose target's nginx.conf (renderNginxConf)
+ *   nginx                            <- the Compose target's nginx.conf (renderNginxConf), with its
+ *                                       internal status server (the Compose healthcheck's target)
  *
  * Every process listens on a free 127.0.0.1 port; the only change to the synthesized values is
  * that in-cluster addresses (`db:5432`, `api:8000`, `web:3000`) become those local addresses.
@@ -59,6 +60,8 @@ function listedItems(html: string): string[] | undefined {
   return [...m[1].matchAll(/<li[^>]*>([\s\S]*?)<\/li>/g)].map((x) => x[1]);
 }
 
+interface Ports { pg: number; api: number; web: number; nginx: number; nginxStatus: number }
+
 interface Wiring {
   synthesis: EnvSynthesis;
   objects: readonly K8sObject[];
@@ -77,6 +80,8 @@ interface Wiring {
   webCommand: string[];
   nginxConf: string;
   nginxChanges: readonly string[];
+  /** Path of the internal status server, from the Compose service's healthcheck URL. */
+  nginxStatusPath: string;
 }
 
 describe('reference app end to end (dev wiring, real servers, through nginx)', () => {
@@ -90,7 +95,7 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
   let web: Managed;
   let nginx: Managed;
   let w: Wiring;
-  let ports: { pg: number; api: number; web: number; nginx: number };
+  let ports: Ports;
   let edge: string;
   const itemName = `e2e-item-${process.pid}-${Date.now()}`;
 
@@ -107,8 +112,8 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     fs.chmodSync(tmp, 0o755); // PostgreSQL and nginx's workers run as other users
     fs.mkdirSync(path.join(tmp, 'logs'));
     procs = new ProcessSet(path.join(tmp, 'logs'));
-    const p = await freePorts(4);
-    ports = { pg: p[0], api: p[1], web: p[2], nginx: p[3] };
+    const p = await freePorts(5);
+    ports = { pg: p[0], api: p[1], web: p[2], nginx: p[3], nginxStatus: p[4] };
     edge = `http://${LOOPBACK}:${ports.nginx}`;
 
     w = await timings.phase('synthesize dev (k8s + compose)', () => readWiring(tmp, ports));
@@ -178,7 +183,8 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     expect(w.webChanged).toEqual(['API_URL']);
     expect(w.apiEnv.DATABASE_URL).toBe(`postgresql://${w.credentials.user}:${w.credentials.password}@${LOOPBACK}:${ports.pg}/${w.credentials.database}`);
     expect(w.webEnv.API_URL).toBe(`http://${LOOPBACK}:${ports.api}`);
-    expect(w.nginxChanges.filter((l) => l.startsWith('+')).every((l) => /^\+ (server 127\.0\.0\.1:\d+;|listen \d+ default_server;|pid \/|\w+_temp_path \/)/.test(l))).toBe(true);
+    expect(w.nginxChanges.filter((l) => l.startsWith('+')).every((l) => /^\+ (server 127\.0\.0\.1:\d+;|listen \d+ default_server;|listen 127\.0\.0\.1:\d+;|pid \/|\w+_temp_path \/)/.test(l))).toBe(true);
+    expect(w.nginxChanges).toContain(`+ listen ${LOOPBACK}:${ports.nginxStatus};`);
     expect(api.exit).toBeUndefined();
     expect(web.exit).toBeUndefined();
     expect(nginx.exit).toBeUndefined();
@@ -205,6 +211,15 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
       const r = await viaNginx(p);
       expect([p, r.status, r.headers['content-type']]).toEqual([p, 404, expect.stringMatching(/text\/html/)]);
     }
+  });
+
+  test('the internal status server (the Compose healthcheck\'s target) answers 200; the public listener leaves its path to the app', async () => {
+    const status = await request(`http://${LOOPBACK}:${ports.nginxStatus}${w.nginxStatusPath}`);
+    expect({ status: status.status, body: status.body, type: status.headers['content-type'] }).toEqual({ status: 200, body: 'ok\n', type: 'text/plain' });
+    // Through the public listener the same path is an app path: the catch-all route's frontend answers it.
+    const viaPublic = await viaNginx(w.nginxStatusPath);
+    expect([viaPublic.status, viaPublic.headers['content-type']]).toEqual([404, expect.stringMatching(/text\/html/)]);
+    expect(viaPublic.body).not.toBe('ok\n');
   });
 
   test('POST /api/items then GET /api/items round-trips a row through PostgreSQL', async () => {
@@ -264,7 +279,7 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
  * Reads every value the processes get from the synthesized dev environment (Kubernetes objects
  * and the Compose project), checks the two targets agree, and relocates in-cluster addresses.
  */
-function readWiring(tmp: string, ports: { pg: number; api: number; web: number; nginx: number }): Wiring {
+function readWiring(tmp: string, ports: Ports): Wiring {
   const synthesis = synthesizeEnv(environments.dev);
   const errors = gateErrors(synthesis.findings);
   if (errors.length > 0) throw new Error(`dev does not pass the validation gate: ${JSON.stringify(errors)}`);
@@ -345,9 +360,16 @@ function readWiring(tmp: string, ports: { pg: number; api: number; web: number; 
   const composeConf = project.files['nginx/nginx.conf'];
   if (renderNginxConf(stack.ingress) !== composeConf) throw new Error('renderNginxConf(ingress) differs from the Compose project\'s nginx/nginx.conf');
   const upstreamHosts = Object.fromEntries(stack.ingress.routes.map((r) => [r.backend.serviceName, LOOPBACK]));
-  const rendered = renderNginxConf(stack.ingress, { upstreamHosts, listenPort: ports.nginx });
+  const rendered = renderNginxConf(stack.ingress, { upstreamHosts, listenPort: ports.nginx, statusPort: ports.nginxStatus });
   fs.mkdirSync(path.join(tmp, 'nginx'));
   const { text: nginxConf, changes: nginxChanges } = localNginxConf(rendered, composeConf, relocations, path.join(tmp, 'nginx'));
+
+  // The URL the Compose service's healthcheck requests (`wget ... http://127.0.0.1:PORT/PATH`).
+  const healthTest: readonly string[] = project.compose.services.nginx?.healthcheck?.test ?? [];
+  const statusUrl = new URL(healthTest[healthTest.length - 1] ?? 'none:');
+  if (statusUrl.protocol !== 'http:' || statusUrl.hostname !== LOOPBACK || !composeConf.includes(`listen ${LOOPBACK}:${statusUrl.port};`)) {
+    throw new Error(`compose service nginx: the healthcheck ${JSON.stringify(healthTest)} does not request the status server of nginx.conf`);
+  }
 
   const apiRoute = stack.ingress.routes.find((r) => r.backend.serviceName === apiService);
   if (!apiRoute?.stripPrefix) throw new Error(`no stripPrefix route to ${apiService} in the ingress`);
@@ -370,6 +392,7 @@ function readWiring(tmp: string, ports: { pg: number; api: number; web: number; 
     webCommand,
     nginxConf,
     nginxChanges,
+    nginxStatusPath: statusUrl.pathname,
   };
 }
 
