@@ -1,3 +1,4 @@
+import { splitCpu, splitMemory } from '../internal/quantity';
 import { CheckSpec, WorkloadDescription } from '../workload';
 import { buildContext, literal, MappingContext } from './context';
 import { ComposeHealthcheck, ComposeService } from './types';
@@ -42,17 +43,17 @@ export function tmpfsMount(path: string, user: number, group: number): string {
 
 /** '500m' -> '0.5', '2' -> '2'. */
 export function cpus(quantity: string): string {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity);
-  if (!m) throw new Error(`kstack compose: not a CPU quantity: ${quantity}`);
-  return String(m[2] === 'm' ? Number(m[1]) / 1000 : Number(m[1]));
+  const q = splitCpu(quantity);
+  if (!q) throw new Error(`kstack compose: not a CPU quantity: ${quantity}`);
+  return String(q.milli ? q.amount / 1000 : q.amount);
 }
 
 /** '512Mi' -> '512m' (Docker's units are binary), '1Gi' -> '1g'. */
 export function memory(quantity: string): string {
-  const m = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(quantity);
-  if (!m) throw new Error(`kstack compose: not a memory quantity: ${quantity}`);
-  if (m[2] === 'Ti') return `${Number(m[1]) * 1024}g`;
-  return `${m[1]}${m[2][0].toLowerCase()}`;
+  const q = splitMemory(quantity);
+  if (!q) throw new Error(`kstack compose: not a memory quantity: ${quantity}`);
+  if (q.unit === 'Ti') return `${q.amount * 1024}g`;
+  return `${q.amount}${q.unit[0].toLowerCase()}`;
 }
 
 /** Environment of a workload: config as literals, Secret keys through {@link MappingContext.secrets}; sorted by name. */
