@@ -61,6 +61,7 @@ STEP_T0=0
 WORK=""
 DOCKERD_PID=""
 CONTAINERD_PID=""
+EXIT_STATUS=""
 COMPOSE_UP=0
 PROJECT_DIR=""
 PROJECT=""
@@ -207,6 +208,21 @@ step_begin "1a. start containerd + dockerd (own sockets, no iptables, no default
 # containerd of its own too: dockerd would otherwise share a running system containerd (e.g. the
 # docker.io package's service on a systemd host) with the system's dockerd.
 CONTAINERD_SOCK="$WORK/containerd/containerd.sock"
+# Polls READY_CMD every 0.5 s while PID lives: 0 once it succeeds, 1 when the process exits (its
+# status in EXIT_STATUS), 2 after TRIES polls.
+await_daemon() { # PID TRIES READY_CMD...
+  local pid=$1 tries=$2 i
+  shift 2
+  for i in $(seq 1 "$tries"); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null && EXIT_STATUS=0 || EXIT_STATUS=$?
+      return 1
+    fi
+    "$@" && return 0
+    sleep 0.5
+  done
+  return 2
+}
 start_containerd() {
   mkdir -p "$WORK/containerd"
   cat >"$WORK/containerd/config.toml" <<TOML
@@ -221,18 +237,14 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
   containerd --config "$WORK/containerd/config.toml" --log-level warn >"$WORK/containerd.log" 2>&1 &
   CONTAINERD_PID=$!
-  local i rc
-  for i in $(seq 1 60); do
-    if ! kill -0 "$CONTAINERD_PID" 2>/dev/null; then
-      wait "$CONTAINERD_PID" 2>/dev/null && rc=0 || rc=$?
-      CONTAINERD_PID=""
-      ENGINE_ERROR="containerd exited with status $rc during startup: $(tail -n 3 "$WORK/containerd.log" | tr '\n' ' ')"
-      return 1
-    fi
-    [ -S "$CONTAINERD_SOCK" ] && return 0
-    sleep 0.5
-  done
-  ENGINE_ERROR="containerd (pid $CONTAINERD_PID) did not create $CONTAINERD_SOCK within 30s"
+  local rc=0
+  await_daemon "$CONTAINERD_PID" 60 test -S "$CONTAINERD_SOCK" || rc=$?
+  case $rc in
+    0) return 0 ;;
+    1) CONTAINERD_PID=""
+       ENGINE_ERROR="containerd exited with status $EXIT_STATUS during startup: $(tail -n 3 "$WORK/containerd.log" | tr '\n' ' ')" ;;
+    *) ENGINE_ERROR="containerd (pid $CONTAINERD_PID) did not create $CONTAINERD_SOCK within 30s" ;;
+  esac
   return 1
 }
 # Returns 0 when dockerd answers, 1 when it exits, 2 when it does not answer within 60s.
@@ -241,21 +253,18 @@ start_dockerd() { # STORAGE_DRIVER
     --data-root "$WORK/data" --exec-root "$WORK/exec" --pidfile "$WORK/dockerd.pid" \
     --containerd "$CONTAINERD_SOCK" --host "$DOCKER_HOST" >"$WORK/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
-  local i rc
-  for i in $(seq 1 120); do
-    if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-      wait "$DOCKERD_PID" 2>/dev/null && rc=0 || rc=$?
-      DOCKERD_PID=""
-CONTAINERD_PID=""
-      ENGINE_ERROR="dockerd --storage-driver=$1 exited with status $rc during startup"
-      return 1
-    fi
-    docker version >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  ENGINE_ERROR="dockerd --storage-driver=$1 (pid $DOCKERD_PID) did not answer on $DOCKER_HOST within 60s"
-  return 2
+  local rc=0
+  await_daemon "$DOCKERD_PID" 120 docker_answers || rc=$?
+  case $rc in
+    0) return 0 ;;
+    1) DOCKERD_PID=""
+       ENGINE_ERROR="dockerd --storage-driver=$1 exited with status $EXIT_STATUS during startup"
+       return 1 ;;
+    *) ENGINE_ERROR="dockerd --storage-driver=$1 (pid $DOCKERD_PID) did not answer on $DOCKER_HOST within 60s"
+       return 2 ;;
+  esac
 }
+docker_answers() { docker version >/dev/null 2>&1; }
 # overlay2 shares image layers between containers; vfs (a full copy per container and build step,
 # several times slower) works on any filesystem.
 ENGINE_ERROR=""
