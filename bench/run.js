@@ -146,7 +146,7 @@ function benchGenerated(opts) {
       wallMs,
       constructMs: pick('constructMs'),
       synthMs: pick('synthMs'),
-      validateMs: samples[0].validateMs === null ? null : pick('validateMs'),
+      validateMs: pick('validateMs'),
       yamlMs: pick('yamlMs'),
       cpuMs: pick('cpuMs'),
       processMs: pick('childMs'),

@@ -5,8 +5,6 @@ import { ComposeProject, ComposeRenderOptions, renderCompose } from '../lib/comp
 import { AppStack, buildAppStack } from './app-stack';
 import { EnvConfig } from './environments';
 
-export { validateObjects };
-
 /** A synthesized Kubernetes object. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
