@@ -12,7 +12,7 @@ describe('bench smoke', () => {
   let results: any;
 
   beforeAll(() => {
-    const r = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--json-out', jsonOut], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--objects', '500', '--json-out', jsonOut], { cwd: root, encoding: 'utf8', timeout: 180_000 });
     if (r.status !== 0) throw new Error(`bench/run.js --smoke exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
     expect(r.stdout).toContain('| measure | result | target | status |');
     results = JSON.parse(fs.readFileSync(jsonOut, 'utf8'));
@@ -42,6 +42,19 @@ describe('bench smoke', () => {
     expect(g.objects).toBeGreaterThanOrEqual(10 * 10);
     expect(g.validateMs).toBeGreaterThan(0);
     expect(results.growth).toBeNull();
+  });
+
+  it('sizes the object-sized run from the measured objects per unit', () => {
+    // GIVEN --objects 500 WHEN the smoke run measured N=10 THEN the run it adds has the units whose
+    // stack comes closest to 500 objects, and is judged against the N=1000 targets only at 10k.
+    const perUnit = results.generated[0].objectsPerUnit;
+    const o = results.objectSized;
+    expect(o.targetObjects).toBe(500);
+    expect(Math.abs(o.objects - 500)).toBeLessThanOrEqual(perUnit / 2);
+    expect(o.units).toBeGreaterThan(10);
+    positive(o.wallMs);
+    positive(o.maxRssMB);
+    expect(results.targets.targetObjects).toBe(10000);
   });
 
   it('times the stock cdk8s + ts-node path and the speed-up over it', () => {
