@@ -8,8 +8,9 @@
  * prints one line of JSON: { units, objects, bytes, constructMs, synthMs, yamlMs, validateMs, wallMs, maxRssMB }.
  */
 import { App, Chart } from 'cdk8s';
-import { AppNamespace, FastApiBackend, NextFrontend, NginxIngress, Postgres } from '../lib';
-import { gateEnv, K8sObject, toYaml } from '../stacks/synth';
+import {
+  AppNamespace, FastApiBackend, gateManifests, K8sObject, manifestYaml, NextFrontend, NginxIngress, Postgres, resolveCharts,
+} from '../lib';
 
 const NAMESPACE = 'platform';
 
@@ -74,24 +75,24 @@ export interface GeneratedRun {
 }
 
 /**
- * Construct, synthesize and gate (the synth path's gate, without bin/'s schema-result cache: every
- * object is schema-checked, as on a fresh checkout); the construct tree is not returned, so it can
- * be collected before YAML.
+ * Construct, resolve and gate with the library's own steps (lib/synth.ts, what writeManifests
+ * runs), without a schema-result cache: every object is schema-checked, as on a fresh checkout.
+ * The construct tree is not returned, so it can be collected before YAML.
  */
 function synthesizeGenerated(units: number): { objects: K8sObject[]; t0: number; t1: number; t2: number; t3: number } {
   const t0 = performance.now();
-  const { chart } = buildGeneratedStack(units);
+  const { app } = buildGeneratedStack(units);
   const t1 = performance.now();
-  const objects = chart.toJson() as K8sObject[];
+  const manifests = resolveCharts(app);
   const t2 = performance.now();
-  gateEnv('bench', [chart], objects);
+  gateManifests(manifests, { env: 'bench' });
   const t3 = performance.now();
-  return { objects, t0, t1, t2, t3 };
+  return { objects: manifests.flatMap((m) => m.objects), t0, t1, t2, t3 };
 }
 
 export function runGenerated(units: number): GeneratedRun {
   const { objects, t0, t1, t2, t3 } = synthesizeGenerated(units);
-  const yaml = toYaml(objects);
+  const yaml = manifestYaml(objects);
   const t4 = performance.now();
   return {
     units,

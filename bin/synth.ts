@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Finding, formatFinding, gateErrors, KstackPropError } from '../lib';
+import { Finding, formatFinding, gateErrors, KstackPropError, manifestYaml } from '../lib';
 import { environments } from '../stacks/environments';
-import { synthesizeCompose, synthesizeEnv, toYaml } from '../stacks/synth';
+import { synthesizeCompose, synthesizeEnv } from '../stacks/synth';
 import { openSchemaCache } from './internal/schema-cache';
 
 const USAGE = 'usage: synth [--env dev|staging|prod]... [--target k8s|compose]... [--out DIR]\n'
@@ -62,7 +62,7 @@ function main(): void {
       for (const file of result.files) {
         const target = path.join(dir, file.path);
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, toYaml(file.objects));
+        fs.writeFileSync(target, manifestYaml(file.objects));
       }
       const count = result.files.reduce((n, f) => n + f.objects.length, 0);
       process.stdout.write(`${name}: ${count} objects -> ${dir}\n`);

@@ -9,3 +9,4 @@ export * from './app-namespace';
 export * from './compose';
 export { KstackPropError } from './internal/errors';
 export * from './validate';
+export * from './synth';

@@ -1,12 +1,11 @@
-import { App, Chart } from 'cdk8s';
-import { stringifyDocuments } from '../lib/internal/yaml';
-import { collectGateContext, Finding, SchemaResultCache, validateObjects } from '../lib/validate';
+import { App } from 'cdk8s';
+import { gateManifests, K8sObject, resolveCharts } from '../lib/synth';
+import { Finding, SchemaResultCache } from '../lib/validate';
 import { ComposeProject, ComposeRenderOptions, renderCompose } from '../lib/compose';
 import { AppStack, buildAppStack } from './app-stack';
 import { EnvConfig } from './environments';
 
-/** A synthesized Kubernetes object. */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+export type { K8sObject } from '../lib/synth';
 
 /** One file of output, relative to dist/<env>/. */
 export interface OutputFile {
@@ -28,27 +27,16 @@ export interface SynthOptions {
   readonly schemaCache?: SchemaResultCache;
 }
 
-/** Builds one environment's construct tree and resolves it to plain objects. No I/O. */
+/** Builds one environment's construct tree, resolves it to plain objects and gates them (lib/synth.ts). No I/O. */
 export function synthesizeEnv(env: EnvConfig, options: SynthOptions = {}): EnvSynthesis {
   const app = new App();
   const stack = buildAppStack(app, env);
-  const files: OutputFile[] = [{ path: 'app.k8s.yaml', objects: stack.chart.toJson() }];
-  if (stack.argoChart) files.push({ path: 'argocd/application.k8s.yaml', objects: stack.argoChart.toJson() });
-  const findings = gateEnv(env.name, [stack.chart, ...(stack.argoChart ? [stack.argoChart] : [])], files.flatMap((f) => f.objects), options);
+  const manifests = resolveCharts(app);
+  const objectsOf = (chart: unknown) => manifests.find((m) => m.chart === chart)!.objects;
+  const files: OutputFile[] = [{ path: 'app.k8s.yaml', objects: objectsOf(stack.chart) }];
+  if (stack.argoChart) files.push({ path: 'argocd/application.k8s.yaml', objects: objectsOf(stack.argoChart) });
+  const findings = gateManifests(manifests, { env: env.name, schemaCache: options.schemaCache });
   return { env, stack, files, findings };
-}
-
-/**
- * The validation gate for one environment: every object of its charts, with construct paths,
- * waivers and external objects read from the construct tree. Callers fail on `gateErrors(findings)`.
- */
-export function gateEnv(envName: string, charts: readonly Chart[], objects: readonly K8sObject[], options: SynthOptions = {}): Finding[] {
-  return validateObjects(objects, { env: envName, ...collectGateContext(charts), schemaCache: options.schemaCache });
-}
-
-/** Multi-document YAML, the same bytes for the same objects (js-yaml, see lib/internal/yaml.ts). */
-export function toYaml(objects: readonly K8sObject[]): string {
-  return stringifyDocuments(objects);
 }
 
 /**

@@ -65,9 +65,9 @@ describe('bench smoke', () => {
   });
 });
 
-// toYaml writes YAML with js-yaml (lib/internal/yaml.ts). Whatever its byte format, every document
+// manifestYaml writes YAML with js-yaml (lib/internal/yaml.ts). Whatever its byte format, every document
 // must read back as the same object, both as YAML 1.2 and as YAML 1.1 (Kubernetes' go-yaml reads 1.1).
-describe('toYaml (js-yaml) reads back as the same objects', () => {
+describe('manifestYaml (js-yaml) reads back as the same objects', () => {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const YAML = require('yaml') as typeof import('yaml');
   const fc = require('fast-check') as typeof import('fast-check');

@@ -10,7 +10,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { hashBuildContext } from '../bin/pulumi/context-hash';
 import { deployKstack, KstackDeployment } from '../bin/pulumi/program';
 import { environments } from '../stacks/environments';
-import { synthesizeEnv, toYaml } from '../stacks/synth';
+import { synthesizeEnv } from '../stacks/synth';
+import { manifestYaml } from '../lib';
 
 const ROOT = path.resolve(__dirname, '..');
 const MOCK_PASSWORD = 'MockGeneratedPassw0rdFromRandom1';
@@ -53,7 +54,7 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 const isK8sObject = (r: Registration) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release';
 const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const yamlOf = (env: string) => synthesizeEnv(environments[env]).files.map((f) => toYaml(f.objects)).join('---\n');
+const yamlOf = (env: string) => synthesizeEnv(environments[env]).files.map((f) => manifestYaml(f.objects)).join('---\n');
 
 describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
   const env = environments[envName];

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { environments } from '../stacks/environments';
-import { K8sObject, synthesizeEnv, toYaml } from '../stacks/synth';
+import { K8sObject, synthesizeEnv } from '../stacks/synth';
+import { manifestYaml } from '../lib';
 import { find, findAll, podSpecOf } from './util';
 
 const ROOT = path.join(__dirname, '..');
@@ -24,7 +25,7 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
   const objects = objectsOf(env);
 
   test('matches its snapshot', () => {
-    expect(synthesizeEnv(environments[env]).files.map((f) => `# ${f.path}\n${toYaml(f.objects)}`).join('\n')).toMatchSnapshot();
+    expect(synthesizeEnv(environments[env]).files.map((f) => `# ${f.path}\n${manifestYaml(f.objects)}`).join('\n')).toMatchSnapshot();
   });
 
   test('every object validates against the Kubernetes or Argo CD schema', () => {

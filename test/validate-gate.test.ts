@@ -6,10 +6,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   assertGate, collectGateContext, FastApiBackend, Finding, formatFinding, gateErrors, gateWarnings, KstackGateError, KstackPropError,
-  RULES, validateObjects, waive,
+  manifestYaml, RULES, validateObjects, waive,
 } from '../lib';
 import { environments } from '../stacks/environments';
-import { synthesizeEnv, toYaml } from '../stacks/synth';
+import { synthesizeEnv } from '../stacks/synth';
 import { testChart } from './util';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -299,7 +299,7 @@ describe('bin/validate.ts', () => {
     fs.mkdirSync(path.join(dir, 'nested'));
     const bad = goodSet();
     podSpec(bad).containers[0].securityContext.privileged = true;
-    fs.writeFileSync(path.join(dir, 'nested', 'bad.yaml'), toYaml(bad));
+    fs.writeFileSync(path.join(dir, 'nested', 'bad.yaml'), manifestYaml(bad));
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not yaml');
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -327,7 +327,7 @@ describe('bin/validate.ts', () => {
     try {
       for (const file of synthesizeEnv(environments.staging).files) {
         fs.mkdirSync(path.dirname(path.join(out, file.path)), { recursive: true });
-        fs.writeFileSync(path.join(out, file.path), toYaml(file.objects));
+        fs.writeFileSync(path.join(out, file.path), manifestYaml(file.objects));
       }
       const r = run([out, '--env', 'staging', '--external', 'Secret/kstack-staging/db-credentials']);
       expect(r.stdout).toMatch(/0 error\(s\), 0 warning\(s\) in 33 object\(s\) from 2 file\(s\)/);
