@@ -6,7 +6,7 @@
 //                                      (3 runs), generated stacks N = 10, 100, 1000 (3 runs each, one
 //                                      child process per run), stock `cdk8s synth` + ts-node (3 runs)
 //                                      and a generated stack of about 10k objects (the size the N=1000
-//                                      target names: a unit here is 27 objects, not ~10)
+//                                      target names: a unit here is 26 objects, not ~10)
 //   npm run bench -- --smoke           CI mode: N = 10 only, 1 run of everything
 //   options: --json-out FILE (default bench/results.json), --runs K, --units 10,100,1000,
 //            --objects K (the object-sized run; 0 skips it), --no-stock
