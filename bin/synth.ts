@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Finding, formatFinding, gateErrors, KstackPropError, manifestYaml } from '../lib';
+import { Finding, formatFinding, gateErrors, KstackPropError, writeManifestFile } from '../lib';
 import { environments } from '../stacks/environments';
 import { synthesizeCompose, synthesizeEnv } from '../stacks/synth';
 import { openSchemaCache } from './internal/schema-cache';
@@ -62,7 +62,7 @@ function main(): void {
       for (const file of result.files) {
         const target = path.join(dir, file.path);
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, manifestYaml(file.objects));
+        writeManifestFile(target, file.objects);
       }
       const count = result.files.reduce((n, f) => n + f.objects.length, 0);
       process.stdout.write(`${name}: ${count} objects -> ${dir}\n`);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Names, YamlOutputType } from 'cdk8s';
 import { propError } from './internal/errors';
-import { stringifyDocuments } from './internal/yaml';
+import { stringifyDocument, stringifyDocuments } from './internal/yaml';
 import { assertGate, collectGateContext, Finding, SchemaResultCache, validateObjects } from './validate';
 
 /** A synthesized Kubernetes object. */
@@ -75,6 +75,31 @@ export function manifestYaml(objects: readonly K8sObject[]): string {
 }
 
 /**
+ * Writes the objects to a file as {@link manifestYaml} would give them, a document at a time: a
+ * large manifest never sits in memory twice (as objects and as one string).
+ */
+export function writeManifestFile(file: string, objects: readonly K8sObject[]): void {
+  const fd = fs.openSync(file, 'w');
+  const flush = (text: string) => {
+    const bytes = Buffer.from(text);
+    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
+  };
+  try {
+    let chunk = '';
+    objects.forEach((obj, i) => {
+      chunk += i === 0 ? stringifyDocument(obj) : `---\n${stringifyDocument(obj)}`;
+      if (chunk.length >= 1 << 20) {
+        flush(chunk);
+        chunk = '';
+      }
+    });
+    flush(chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * kstack's `app.synth()`: resolves every chart, runs the validation gate over all objects and,
  * only when it passes, writes one YAML file per chart (or one for the app, with
  * `YamlOutputType.FILE_PER_APP`), named as `app.synth()` names them. Throws a KstackGateError
@@ -95,7 +120,7 @@ export function writeManifests(app: App, options: WriteManifestsOptions = {}): M
   fs.mkdirSync(outdir, { recursive: true });
   const files = outputs.map(({ fileName, objects }) => {
     const file = path.join(outdir, fileName);
-    fs.writeFileSync(file, manifestYaml(objects));
+    writeManifestFile(file, objects);
     return file;
   });
   return { manifests, findings, files };

@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AppNamespace, FastApiBackend, KstackGateError, manifestYaml, resolveCharts, writeManifests } from '../lib';
+import { AppNamespace, FastApiBackend, KstackGateError, manifestYaml, resolveCharts, writeManifestFile, writeManifests } from '../lib';
+import { buildGeneratedStack } from '../bench/generate';
 import { buildAppStack } from '../stacks/app-stack';
 import { environments } from '../stacks/environments';
 import { errorOf } from './util';
@@ -109,6 +110,22 @@ describe('writeManifests', () => {
   test('fails when the app writes one file per resource', () => {
     const message = errorOf(() => writeManifests(smallApp({ yamlOutputType: YamlOutputType.FILE_PER_RESOURCE }), { outdir: tmp() }));
     expect(message).toBe("app: 'yamlOutputType' must be FILE_PER_CHART or FILE_PER_APP for writeManifests (use app.synth() for one file per resource), got \"FILE_PER_RESOURCE\"");
+  });
+});
+
+describe('writeManifestFile', () => {
+  test('writes the bytes of manifestYaml, also past its 1 MiB write chunks', () => {
+    // GIVEN about 1.3 MB of YAML
+    const objects = resolveCharts(buildGeneratedStack(50).app)[0].objects;
+    const expected = manifestYaml(objects);
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(1 << 20);
+    // WHEN written a document at a time THEN the file holds exactly those bytes
+    const file = path.join(tmp(), 'big.k8s.yaml');
+    writeManifestFile(file, objects);
+    expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+    // AND no objects, an empty file
+    writeManifestFile(file, []);
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
   });
 });
 
