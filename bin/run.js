@@ -19,8 +19,8 @@ if (process.env.KSTACK_VENDOR === '0') {
   require(entryPath);
 } else {
   const { loadVendor, installVendorHook } = require('./vendor');
-  loadVendor({ root: path.join(__dirname, '..') }).then((modules) => {
-    installVendorHook(modules);
+  loadVendor({ root: path.join(__dirname, '..') }).then((vendor) => {
+    installVendorHook(vendor);
     require(entryPath);
   }).catch((err) => {
     process.stderr.write(`${err && err.stack ? err.stack : err}\n`);

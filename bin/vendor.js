@@ -1,10 +1,12 @@
 'use strict';
 // The runtime dependencies that every synth loads (cdk8s, cdk8s-plus-27, constructs, yaml,
-// js-yaml: ~230 files) as one esbuild bundle, cached in node_modules/.cache/kstack-vendor.
-// Loading them file by file costs Node ~50 ms of path resolution, reads and compiles per
-// process; one file costs a fraction. kstack's own sources stay file by file (bin/register.js),
-// so an edit costs one swc transpile, not a rebuild. The bundle is rebuilt when the installed
-// packages change (npm rewrites node_modules/.package-lock.json) or any of its inputs does.
+// js-yaml: ~230 files) as one esbuild bundle, and the schema models the validation gate loads
+// when an object is not in its schema-result cache (~225 files) as a second one, required on
+// first use; both cached in node_modules/.cache/kstack-vendor. Loading them file by file costs
+// Node ~50 and ~70 ms of path resolution, reads and compiles per process; one file costs a
+// fraction. kstack's own sources stay file by file (bin/register.js), so an edit costs one swc
+// transpile, not a rebuild. A bundle is rebuilt when the installed packages change (npm rewrites
+// node_modules/.package-lock.json) or any of its inputs does.
 // Used by bin/run.js; KSTACK_VENDOR=0 there loads the packages from node_modules as usual.
 const fs = require('fs');
 const path = require('path');
@@ -12,9 +14,27 @@ const crypto = require('crypto');
 const Module = require('module');
 
 const CACHE_VERSION = 'v1';
-// Loaded lazily, per kind, by the validation gate (lib/validate/schema.ts): bundling them would
-// load every schema up front.
+// Loaded lazily, per kind, by the validation gate (lib/validate/schema.ts): not in the eager bundle.
 const LAZY = new Set(['kubernetes-models', '@kubernetes-models/argo-cd']);
+// The models of the kinds kstack's constructs produce, as the gate requires them; any other kind
+// loads from node_modules.
+const SCHEMA_MODULES = [
+  '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application',
+  'kubernetes-models/apps/v1/Deployment',
+  'kubernetes-models/apps/v1/StatefulSet',
+  'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+  'kubernetes-models/batch/v1/CronJob',
+  'kubernetes-models/batch/v1/Job',
+  'kubernetes-models/networking.k8s.io/v1/Ingress',
+  'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+  'kubernetes-models/policy/v1/PodDisruptionBudget',
+  'kubernetes-models/v1/ConfigMap',
+  'kubernetes-models/v1/Namespace',
+  'kubernetes-models/v1/PersistentVolumeClaim',
+  'kubernetes-models/v1/Secret',
+  'kubernetes-models/v1/Service',
+  'kubernetes-models/v1/ServiceAccount',
+];
 
 function stamp(file) {
   try {
@@ -60,6 +80,7 @@ function writeAtomically(file, contents) {
 }
 
 async function build(root, names, outfile, manifestFile, key) {
+  // Runs only on a cache miss: the esbuild service costs ~50 ms to start.
   const esbuild = require('esbuild');
   const startedMs = Date.now();
   const result = await esbuild.build({
@@ -103,28 +124,47 @@ function vendoredNames(root) {
   return Object.keys(pkg.dependencies ?? {}).filter((n) => !LAZY.has(n)).sort();
 }
 
-/**
- * Loads `names` (default: the runtime dependencies of the package at `root`) from the cached
- * bundle, building it first when stale. Returns the module of each name.
- */
-async function loadVendor({ root, names = vendoredNames(root), cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor') }) {
+/** The path of a bundle of `names`, built first when missing or stale. */
+async function ensureBundle(root, cacheDir, label, names) {
   const key = crypto.createHash('sha1').update(CACHE_VERSION).update('\0').update(root).update('\0').update(names.join('\0')).update('\0').update(process.version).digest('hex').slice(0, 16);
-  const outfile = path.join(cacheDir, `vendor-${key}.js`);
-  const manifestFile = path.join(cacheDir, `vendor-${key}.json`);
+  const outfile = path.join(cacheDir, `${label}-${key}.js`);
+  const manifestFile = path.join(cacheDir, `${label}-${key}.json`);
   if (!isFresh(readManifest(manifestFile), key)) {
     fs.mkdirSync(cacheDir, { recursive: true });
     await build(root, names, outfile, manifestFile, key);
   }
-  return require(outfile);
+  return outfile;
+}
+
+/**
+ * Makes sure the bundles of the package at `root` are fresh: `names` (default: its runtime
+ * dependencies) loaded now, `lazyNames` (default: the schema models of kstack's kinds) on first
+ * use. Returns both, for {@link installVendorHook}.
+ */
+async function loadVendor({ root, names = vendoredNames(root), lazyNames = SCHEMA_MODULES, cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor') }) {
+  const [eagerFile, lazyFile] = await Promise.all([
+    ensureBundle(root, cacheDir, 'vendor', names),
+    lazyNames.length > 0 ? ensureBundle(root, cacheDir, 'lazy', lazyNames) : undefined,
+  ]);
+  let lazy;
+  return {
+    modules: require(eagerFile),
+    lazyNames,
+    loadLazy: () => (lazy ??= require(lazyFile)),
+  };
 }
 
 /** From now on, `require(name)` of a vendored name returns the bundled module, from any file. */
-function installVendorHook(modules) {
+function installVendorHook(vendor) {
+  const { modules, loadLazy } = vendor;
+  const lazyNames = new Set(vendor.lazyNames);
+  const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
   const load = Module._load;
   Module._load = function loadVendored(request, parent, isMain) {
-    if (Object.prototype.hasOwnProperty.call(modules, request)) return modules[request];
+    if (own(modules, request)) return modules[request];
+    if (lazyNames.has(request)) return loadLazy()[request];
     return load.call(this, request, parent, isMain);
   };
 }
 
-module.exports = { loadVendor, installVendorHook, vendoredNames };
+module.exports = { loadVendor, installVendorHook, vendoredNames, SCHEMA_MODULES };

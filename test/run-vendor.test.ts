@@ -27,14 +27,14 @@ describe('bin/vendor.js', () => {
   const cacheDir = () => path.join(root, 'cache');
   /** Loads the vendor bundle of `root` in a fresh process; prints what the package exports. */
   const load = () => {
-    const script = `require(${JSON.stringify(path.join(ROOT, 'bin/vendor.js'))}).loadVendor({ root: ${JSON.stringify(root)}, cacheDir: ${JSON.stringify(cacheDir())} })
-      .then((m) => console.log(JSON.stringify({ names: Object.keys(m), ...m.fakepkg })))`;
+    const script = `require(${JSON.stringify(path.join(ROOT, 'bin/vendor.js'))}).loadVendor({ root: ${JSON.stringify(root)}, lazyNames: [], cacheDir: ${JSON.stringify(cacheDir())} })
+      .then((v) => console.log(JSON.stringify({ names: Object.keys(v.modules), ...v.modules.fakepkg })))`;
     const r = node(['-e', script]);
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout);
   };
   const bundleMtime = () => {
-    const js = fs.readdirSync(cacheDir()).filter((f) => f.endsWith('.js'));
+    const js = fs.readdirSync(cacheDir()).filter((f) => f.startsWith('vendor-') && f.endsWith('.js'));
     expect(js).toHaveLength(1);
     return fs.statSync(path.join(cacheDir(), js[0])).mtimeMs;
   };
@@ -52,6 +52,25 @@ describe('bin/vendor.js', () => {
 
   test('bundles the runtime dependencies, except the lazily loaded ones, keeping each file its own __dirname', () => {
     expect(load()).toEqual({ names: ['fakepkg'], word: 'first', inner: 'inner', dir: path.join(pkgDir(), 'lib'), file: path.join(pkgDir(), 'lib', 'index.js') });
+  });
+
+  test('loads a lazily bundled module on its first require, from the bundle', () => {
+    // GIVEN a package that records being loaded, bundled lazily
+    write(path.join(root, 'node_modules', 'lazypkg', 'index.js'), 'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\nexports.value = 42;\n');
+    const vendor = path.join(ROOT, 'bin/vendor.js');
+    const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
+      loadVendor({ root: ${JSON.stringify(root)}, lazyNames: ['lazypkg'], cacheDir: ${JSON.stringify(cacheDir())} }).then((v) => {
+        installVendorHook(v);
+        const before = globalThis.lazyLoads ?? 0;
+        const a = require('lazypkg');
+        const b = require('lazypkg');
+        const fromNodeModules = Object.keys(require.cache).some((k) => k.includes('lazypkg'));
+        console.log(JSON.stringify({ before, after: globalThis.lazyLoads, value: a.value, same: a === b, fromNodeModules }));
+      });`;
+    const r = node(['-e', script], {});
+    expect(r.stderr).toBe('');
+    // WHEN it is required twice THEN it ran once, on the first require, and never from node_modules
+    expect(JSON.parse(r.stdout)).toEqual({ before: 0, after: 1, value: 42, same: true, fromNodeModules: false });
   });
 
   test('reuses the bundle until an input or the installed packages change', () => {
@@ -108,6 +127,22 @@ describe('bin/run.js', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("c/api: 'replicas' must be >= 1, got 0");
     expect(r.stderr).toContain(path.join(ROOT, 'lib', 'fastapi-backend.ts'));
+  });
+
+  test('the schema models of every kind the reference stacks produce come from the lazy bundle', () => {
+    // GIVEN no schema-result cache, so every object is schema-checked
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-lazy-'));
+    const probe = path.join(dir, 'probe.js');
+    fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('kubernetes-models'))) + '\\n'));\n");
+    try {
+      // WHEN all environments are synthesized
+      const r = node(['-r', probe, 'bin/run.js', 'bin/synth.ts', '--out', out], { KSTACK_GATE_CACHE: '0' });
+      expect(r.status).toBe(0);
+      // THEN no model was loaded from node_modules (a new kind belongs in bin/vendor.js SCHEMA_MODULES)
+      expect(r.stderr).toContain('LOADED []');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test('the synth writes the same files with and without the vendor bundle', () => {
