@@ -66,7 +66,10 @@ export function resolveCharts(app: App): ChartManifest[] {
  */
 export function gateManifests(manifests: readonly ChartManifest[], options: GateManifestsOptions = {}): Finding[] {
   const objects = manifests.flatMap((m) => m.objects);
-  return validateObjects(objects, { env: options.env, ...collectGateContext(manifests.map((m) => m.chart)), schemaCache: options.schemaCache });
+  const charts = new Set(manifests.map((m) => m.chart));
+  // A nested chart is walked with its parent: walking it again would see its objects twice.
+  const outermost = [...charts].filter((c) => !c.node.scopes.slice(0, -1).some((s) => charts.has(s as Chart)));
+  return validateObjects(objects, { env: options.env, ...collectGateContext(outermost), schemaCache: options.schemaCache });
 }
 
 /** Multi-document YAML of the objects: the same bytes for the same objects, readable as YAML 1.1 and 1.2. */

@@ -71,6 +71,22 @@ describe('writeManifests', () => {
     expect(readFolder(ours)).toEqual(readFolder(theirs));
   });
 
+  test('a chart nested in another gets its own file, as with app.synth()', () => {
+    const build = (outdir: string) => {
+      const app = smallApp({ outdir });
+      const inner = new Chart(app.node.findChild('shop'), 'settings', { namespace: 'shop' });
+      new ApiObject(inner, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } });
+      return app;
+    };
+    const ours = tmp();
+    const theirs = tmp();
+    const result = writeManifests(build(ours));
+    build(theirs).synth();
+    expect(fs.readdirSync(ours).sort()).toEqual(fs.readdirSync(theirs).sort());
+    expect(readFolder(ours)).toEqual(readFolder(theirs));
+    expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
   test('with FILE_PER_APP writes one app.k8s.yaml with every object', () => {
     const out = tmp();
     const result = writeManifests(smallApp({ outdir: out, yamlOutputType: YamlOutputType.FILE_PER_APP }));
