@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Names, YamlOutputType } from 'cdk8s';
 import { propError } from './internal/errors';
-import { stringifyDocument, stringifyDocuments } from './internal/yaml';
+import { stringifyDocumentChunks, stringifyDocuments } from './internal/yaml';
 import { assertGate, collectGateContext, Finding, SchemaResultCache, validateObjects } from './validate';
 
 /** A synthesized Kubernetes object. */
@@ -83,20 +83,11 @@ export function manifestYaml(objects: readonly K8sObject[]): string {
  */
 export function writeManifestFile(file: string, objects: readonly K8sObject[]): void {
   const fd = fs.openSync(file, 'w');
-  const flush = (text: string) => {
-    const bytes = Buffer.from(text);
-    for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
-  };
   try {
-    let chunk = '';
-    objects.forEach((obj, i) => {
-      chunk += i === 0 ? stringifyDocument(obj) : `---\n${stringifyDocument(obj)}`;
-      if (chunk.length >= 1 << 20) {
-        flush(chunk);
-        chunk = '';
-      }
-    });
-    flush(chunk);
+    for (const chunk of stringifyDocumentChunks(objects)) {
+      const bytes = Buffer.from(chunk);
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
+    }
   } finally {
     fs.closeSync(fd);
   }

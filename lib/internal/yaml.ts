@@ -98,7 +98,25 @@ export function stringifyDocument(doc: unknown): string {
   return text.includes('|') && WHITESPACE_LINE.test(text) ? jsyaml.dump(doc, QUOTED_OPTIONS) : text;
 }
 
+const SEPARATOR = '---\n';
+
 /** Multi-document YAML: documents separated by `---`. */
 export function stringifyDocuments(docs: readonly unknown[]): string {
-  return docs.map(stringifyDocument).join('---\n');
+  return docs.map(stringifyDocument).join(SEPARATOR);
+}
+
+/**
+ * The bytes of {@link stringifyDocuments} in pieces of at least `chunkLength` characters (the last
+ * may be shorter), so a large set can be written without holding it whole.
+ */
+export function* stringifyDocumentChunks(docs: readonly unknown[], chunkLength = 1 << 20): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < docs.length; i++) {
+    chunk += i === 0 ? stringifyDocument(docs[i]) : `${SEPARATOR}${stringifyDocument(docs[i])}`;
+    if (chunk.length >= chunkLength) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
