@@ -36,13 +36,16 @@ const SCHEMA_MODULES = [
   'kubernetes-models/v1/ServiceAccount',
 ];
 
-function stamp(file) {
+function statOf(file) {
   try {
-    const s = fs.statSync(file);
-    return `${s.size}:${s.mtimeMs}`;
+    return fs.statSync(file);
   } catch {
-    return 'missing';
+    return undefined;
   }
+}
+
+function stamp(file, stats = statOf(file)) {
+  return stats ? `${stats.size}:${stats.mtimeMs}` : 'missing';
 }
 
 function readManifest(file) {
@@ -103,17 +106,13 @@ async function build(root, names, outfile, manifestFile, key) {
     plugins: [ownPathsPlugin],
   });
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('<stdin>') && f !== 'kstack-vendor-entry.js').map((f) => path.resolve(root, f)).sort();
-  const stamps = Object.fromEntries([path.join(root, 'node_modules', '.package-lock.json'), ...inputs].map((f) => [f, stamp(f)]));
+  const installStamp = path.join(root, 'node_modules', '.package-lock.json');
+  const inputStats = inputs.map((f) => statOf(f));
+  const stamps = Object.fromEntries([[installStamp, stamp(installStamp)], ...inputs.map((f, i) => [f, stamp(f, inputStats[i])])]);
   for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
   // A package changed while esbuild read it (an npm install running) may be in the bundle in
   // either version: no manifest then, so the next run builds again.
-  const changedDuringBuild = inputs.some((f) => {
-    try {
-      return fs.statSync(f).mtimeMs >= startedMs;
-    } catch {
-      return true;
-    }
-  });
+  const changedDuringBuild = inputStats.some((s) => s === undefined || s.mtimeMs >= startedMs);
   if (changedDuringBuild) fs.rmSync(manifestFile, { force: true });
   else writeAtomically(manifestFile, JSON.stringify({ key, names, stamps }));
 }
