@@ -12,8 +12,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import {
-  AppNamespace, FastApiBackend, formatFinding, gateErrors, gateManifests, K8sObject, NextFrontend, NginxIngress, Postgres,
-  resolveCharts, writeManifestFile,
+  AppNamespace,
+  FastApiBackend,
+  formatFinding,
+  gateErrors,
+  gateManifests,
+  K8sObject,
+  NextFrontend,
+  NginxIngress,
+  Postgres,
+  resolveCharts,
+  writeManifestFile,
 } from '../lib';
 
 const NAMESPACE = 'platform';
@@ -95,7 +104,10 @@ function synthesizeGenerated(units: number): { objects: K8sObject[]; t0: number;
   const t3 = performance.now();
   // A synth stops on gate errors: the benchmark measures stacks that pass.
   const errors = gateErrors(findings);
-  if (errors.length > 0) throw new Error(`bench: the generated stack fails the gate with ${errors.length} error(s), e.g.\n${errors.slice(0, 3).map(formatFinding).join('\n')}`);
+  if (errors.length > 0)
+    throw new Error(
+      `bench: the generated stack fails the gate with ${errors.length} error(s), e.g.\n${errors.slice(0, 3).map(formatFinding).join('\n')}`,
+    );
   return { objects: manifests.flatMap((m) => m.objects), t0, t1, t2, t3 };
 }
 

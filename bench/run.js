@@ -33,7 +33,14 @@ const TARGETS = {
 };
 
 function parseArgs(argv) {
-  const opts = { smoke: false, jsonOut: path.join(__dirname, 'results.json'), runs: undefined, units: undefined, objects: undefined, stock: true };
+  const opts = {
+    smoke: false,
+    jsonOut: path.join(__dirname, 'results.json'),
+    runs: undefined,
+    units: undefined,
+    objects: undefined,
+    stock: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -48,12 +55,15 @@ function parseArgs(argv) {
     else if (a === '--objects') opts.objects = Number(value());
     else if (a === '--no-stock') opts.stock = false;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: node bench/run.js [--smoke] [--json-out FILE] [--runs K] [--units 10,100,1000] [--objects K] [--no-stock]\n');
+      process.stdout.write(
+        'usage: node bench/run.js [--smoke] [--json-out FILE] [--runs K] [--units 10,100,1000] [--objects K] [--no-stock]\n',
+      );
       process.exit(0);
     } else fail(`bench: unknown argument '${a}'`);
   }
   if (opts.units && opts.units.some((n) => !Number.isInteger(n) || n < 1)) fail('bench: --units takes positive integers');
-  if (opts.objects !== undefined && (!Number.isInteger(opts.objects) || opts.objects < 0)) fail('bench: --objects takes a non-negative integer');
+  if (opts.objects !== undefined && (!Number.isInteger(opts.objects) || opts.objects < 0))
+    fail('bench: --objects takes a non-negative integer');
   if (opts.runs !== undefined && (!Number.isInteger(opts.runs) || opts.runs < 1)) fail('bench: --runs takes a positive integer');
   return opts;
 }
@@ -115,15 +125,17 @@ function benchReference(opts) {
   log('reference synth (all envs), whole process: node bin/run.js bin/synth.ts');
   const out = tmpdir('ref');
   const run = () => timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out]);
-  const synth = sample('node bin/run.js bin/synth.ts', opts.smoke ? 1 : opts.runs ?? 7, 1, run);
+  const synth = sample('node bin/run.js bin/synth.ts', opts.smoke ? 1 : (opts.runs ?? 7), 1, run);
   const objects = countObjects(out);
   // The same without the gate's schema-result cache (bin/internal/schema-cache.ts): every object is
   // schema-checked and the schema modules are loaded, as on a fresh checkout or after an upgrade.
-  const coldGate = sample('KSTACK_GATE_CACHE=0 node bin/run.js bin/synth.ts', opts.smoke ? 1 : opts.runs ?? 7, 0,
-    () => timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], { env: { ...process.env, KSTACK_GATE_CACHE: '0' } }));
+  const coldGate = sample('KSTACK_GATE_CACHE=0 node bin/run.js bin/synth.ts', opts.smoke ? 1 : (opts.runs ?? 7), 0, () =>
+    timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], { env: { ...process.env, KSTACK_GATE_CACHE: '0' } }),
+  );
   const npmOut = tmpdir('npm');
-  const npmSynth = sample('npm run synth', opts.smoke ? 1 : Math.min(opts.runs ?? 3, 3), 0,
-    () => timed(NPM, ['run', '--silent', 'synth', '--', '--out', npmOut]));
+  const npmSynth = sample('npm run synth', opts.smoke ? 1 : Math.min(opts.runs ?? 3, 3), 0, () =>
+    timed(NPM, ['run', '--silent', 'synth', '--', '--out', npmOut]),
+  );
   fs.rmSync(out, { recursive: true, force: true });
   fs.rmSync(npmOut, { recursive: true, force: true });
   return { command: 'node bin/run.js bin/synth.ts --out <tmp>', objects, ...synth, noGateCache: coldGate, npmRunSynth: npmSynth };
@@ -162,7 +174,7 @@ function benchGeneratedSize(units, runs) {
 
 function benchGenerated(opts) {
   const unitsList = opts.units ?? (opts.smoke ? [10] : [10, 100, 1000]);
-  const runs = opts.smoke ? 1 : opts.runs ?? 3;
+  const runs = opts.smoke ? 1 : (opts.runs ?? 3);
   const results = [];
   for (const units of unitsList) {
     log(`generated stack, ${units} units (fresh child process per run)`);
@@ -191,7 +203,7 @@ function benchObjectSized(opts, generated) {
   if (target === 0) return null;
   const units = unitsForObjects(target, generated);
   if (units === null) return null;
-  const runs = opts.smoke ? 1 : opts.runs ?? 3;
+  const runs = opts.smoke ? 1 : (opts.runs ?? 3);
   log(`generated stack of about ${target} objects: ${units} units (fresh child process per run)`);
   return { targetObjects: target, ...benchGeneratedSize(units, runs) };
 }
@@ -234,15 +246,25 @@ function table(results) {
     `| speed-up over stock | ${speedup === null ? 'n/a' : `${fmt(speedup, 1)}×`} | ≥ ${TARGETS.speedupVsStock}× | ${verdict(speedup === null ? null : speedup >= TARGETS.speedupVsStock)} |`,
   ];
   const row = (g, label, judged) => {
-    lines.push(`| ${label} (${g.objects} objects, ${fmt(g.bytes / 1048576, 1)} MB YAML): wall | ${fmt(g.wallMs)} ms (construct ${fmt(g.constructMs)}, synth ${fmt(g.synthMs)}, gate ${fmt(g.validateMs)}, YAML ${fmt(g.yamlMs)}; child process ${fmt(g.processMs)} ms) | ${judged ? `≤ ${TARGETS.n1000WallMs} ms` : '–'} | ${judged ? verdict(g.wallMs <= TARGETS.n1000WallMs) : '–'} |`);
-    lines.push(`| ${label}: objects/s · peak RSS | ${fmt(g.objectsPerSecond)} objects/s · ${fmt(g.maxRssMB)} MB | ${judged ? `≤ ${TARGETS.n1000RssMB} MB` : '–'} | ${judged ? verdict(g.maxRssMB <= TARGETS.n1000RssMB) : '–'} |`);
+    lines.push(
+      `| ${label} (${g.objects} objects, ${fmt(g.bytes / 1048576, 1)} MB YAML): wall | ${fmt(g.wallMs)} ms (construct ${fmt(g.constructMs)}, synth ${fmt(g.synthMs)}, gate ${fmt(g.validateMs)}, YAML ${fmt(g.yamlMs)}; child process ${fmt(g.processMs)} ms) | ${judged ? `≤ ${TARGETS.n1000WallMs} ms` : '–'} | ${judged ? verdict(g.wallMs <= TARGETS.n1000WallMs) : '–'} |`,
+    );
+    lines.push(
+      `| ${label}: objects/s · peak RSS | ${fmt(g.objectsPerSecond)} objects/s · ${fmt(g.maxRssMB)} MB | ${judged ? `≤ ${TARGETS.n1000RssMB} MB` : '–'} | ${judged ? verdict(g.maxRssMB <= TARGETS.n1000RssMB) : '–'} |`,
+    );
   };
   for (const g of generated) row(g, `N=${g.units} units`, g.units === 1000);
   if (objectSized) {
     const named = objectSized.targetObjects === TARGETS.targetObjects;
-    row(objectSized, `about ${objectSized.targetObjects} objects${named ? ' (the size the N=1000 target names)' : ''}: N=${objectSized.units} units`, named);
+    row(
+      objectSized,
+      `about ${objectSized.targetObjects} objects${named ? ' (the size the N=1000 target names)' : ''}: N=${objectSized.units} units`,
+      named,
+    );
   }
-  lines.push(`| growth N=100 → N=1000 (wall) | ${growth === null ? 'n/a' : `${fmt(growth, 1)}×`} | ≤ ${TARGETS.growth100to1000}× | ${verdict(growth === null ? null : growth <= TARGETS.growth100to1000)} |`);
+  lines.push(
+    `| growth N=100 → N=1000 (wall) | ${growth === null ? 'n/a' : `${fmt(growth, 1)}×`} | ≤ ${TARGETS.growth100to1000}× | ${verdict(growth === null ? null : growth <= TARGETS.growth100to1000)} |`,
+  );
   if (!n1000) lines.push('', '(N=1000 not run in this mode.)');
   return lines.join('\n');
 }
@@ -266,7 +288,16 @@ function main() {
   const g1000 = generated.find((g) => g.units === 1000);
   const growth = g100 && g1000 ? g1000.wallMs / g100.wallMs : null;
   const speedup = stock ? stock.medianMs / reference.medianMs : null;
-  const results = { meta: { ...meta, loadavgAfter: os.loadavg() }, targets: TARGETS, reference, generated, objectSized, stock, growth, speedup };
+  const results = {
+    meta: { ...meta, loadavgAfter: os.loadavg() },
+    targets: TARGETS,
+    reference,
+    generated,
+    objectSized,
+    stock,
+    growth,
+    speedup,
+  };
   fs.mkdirSync(path.dirname(opts.jsonOut), { recursive: true });
   fs.writeFileSync(opts.jsonOut, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${table(results)}\n\nJSON: ${path.relative(process.cwd(), opts.jsonOut) || opts.jsonOut}\n`);

@@ -19,11 +19,13 @@ if (process.env.KSTACK_VENDOR === '0') {
   require(entryPath);
 } else {
   const { loadVendor, installVendorHook } = require('./vendor');
-  loadVendor({ root: path.join(__dirname, '..') }).then((vendor) => {
-    installVendorHook(vendor);
-    require(entryPath);
-  }).catch((err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  });
+  loadVendor({ root: path.join(__dirname, '..') })
+    .then((vendor) => {
+      installVendorHook(vendor);
+      require(entryPath);
+    })
+    .catch((err) => {
+      process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+      process.exit(1);
+    });
 }

@@ -5,14 +5,19 @@ import { environments } from '../stacks/environments';
 import { synthesizeCompose, synthesizeEnv } from '../stacks/synth';
 import { openSchemaCache } from './internal/schema-cache';
 
-const USAGE = 'usage: synth [--env dev|staging|prod]... [--target k8s|compose]... [--out DIR]\n'
-  + '  no --target: Kubernetes YAML for each env, plus the Compose project (DIR/<env>/compose/) for dev';
+const USAGE =
+  'usage: synth [--env dev|staging|prod]... [--target k8s|compose]... [--out DIR]\n' +
+  '  no --target: Kubernetes YAML for each env, plus the Compose project (DIR/<env>/compose/) for dev';
 const TARGETS = ['k8s', 'compose'] as const;
-type Target = typeof TARGETS[number];
+type Target = (typeof TARGETS)[number];
 /** Repository root: workloads' build contexts are relative to it. */
 const REPO_ROOT = path.resolve(__dirname, '..');
 
-interface Args { envs: string[]; out: string; targets?: Target[] }
+interface Args {
+  envs: string[];
+  out: string;
+  targets?: Target[];
+}
 
 function parseArgs(argv: readonly string[]): Args {
   const envs: string[] = [];
@@ -29,9 +34,10 @@ function parseArgs(argv: readonly string[]): Args {
         if (!(TARGETS as readonly string[]).includes(t)) fail(`synth: unknown target '${t}'; known: ${TARGETS.join(', ')}`);
         targets = [...(targets ?? []), t as Target];
       }
-    }
-    else if (flag === '--help' || flag === '-h') { process.stdout.write(`${USAGE}\n`); process.exit(0); }
-    else fail(`synth: unknown argument '${arg}'\n${USAGE}`);
+    } else if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else fail(`synth: unknown argument '${arg}'\n${USAGE}`);
   }
   for (const env of envs) {
     if (!(env in environments)) fail(`synth: unknown environment '${env}'; known: ${Object.keys(environments).join(', ')}`);

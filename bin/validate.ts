@@ -10,10 +10,16 @@ import { formatFinding, gateErrors, gateWarnings, validateObjects } from '../lib
 import { Finding, objectKey } from '../lib/validate/types';
 import { openSchemaCache } from './internal/schema-cache';
 
-const USAGE = 'usage: validate DIR [--env NAME] [--external KIND/NAME]... [--json]\n'
-  + '  validates every *.yaml/*.yml under DIR; --env dev relaxes image pinning and literal Secrets, --env prod (default) adds PodDisruptionBudgets';
+const USAGE =
+  'usage: validate DIR [--env NAME] [--external KIND/NAME]... [--json]\n' +
+  '  validates every *.yaml/*.yml under DIR; --env dev relaxes image pinning and literal Secrets, --env prod (default) adds PodDisruptionBudgets';
 
-interface Args { dir: string; env: string; json: boolean; external: string[] }
+interface Args {
+  dir: string;
+  env: string;
+  json: boolean;
+  external: string[];
+}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -32,13 +38,16 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === '--env') env = value();
     else if (flag === '--json') json = true;
     else if (flag === '--external') external.push(...value().split(',').filter(Boolean));
-    else if (flag === '--help' || flag === '-h') { process.stdout.write(`${USAGE}\n`); process.exit(0); }
-    else if (flag.startsWith('-')) fail(`validate: unknown argument '${arg}'\n${USAGE}`);
+    else if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (flag.startsWith('-')) fail(`validate: unknown argument '${arg}'\n${USAGE}`);
     else if (dir === undefined) dir = arg;
     else fail(`validate: only one DIR is accepted, got '${dir}' and '${arg}'\n${USAGE}`);
   }
   if (dir === undefined) fail(`validate: missing DIR\n${USAGE}`);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(env)) fail(`validate: --env must be an environment name such as 'dev' or 'prod', got '${env}'`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(env))
+    fail(`validate: --env must be an environment name such as 'dev' or 'prod', got '${env}'`);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
@@ -65,7 +74,12 @@ function yamlFiles(dir: string): string[] {
   return out;
 }
 
-interface Loaded { objects: unknown[]; sources: Map<string, string>; parseFindings: Finding[]; skipped: string[] }
+interface Loaded {
+  objects: unknown[];
+  sources: Map<string, string>;
+  parseFindings: Finding[];
+  skipped: string[];
+}
 
 function load(files: readonly string[], root: string, env: string): Loaded {
   const objects: unknown[] = [];
@@ -79,8 +93,13 @@ function load(files: readonly string[], root: string, env: string): Loaded {
     list.forEach((doc, i) => {
       if (doc.errors.length > 0) {
         parseFindings.push({
-          ruleId: 'schema/object', severity: 'error', env, object: `${rel}#${i + 1}`, path: rel,
-          message: `YAML does not parse: ${doc.errors[0].message.split('\n')[0]}`, fix: 'correct the YAML syntax',
+          ruleId: 'schema/object',
+          severity: 'error',
+          env,
+          object: `${rel}#${i + 1}`,
+          path: rel,
+          message: `YAML does not parse: ${doc.errors[0].message.split('\n')[0]}`,
+          fix: 'correct the YAML syntax',
         });
         return;
       }
@@ -108,10 +127,19 @@ function load(files: readonly string[], root: string, env: string): Loaded {
 }
 
 function table(findings: readonly Finding[]): string {
-  const rows = findings.map((f) => [f.waived ? 'waived' : f.severity, f.ruleId, f.object, f.waived ? f.waived.reason : `${f.message} (fix: ${f.fix})`]);
+  const rows = findings.map((f) => [
+    f.waived ? 'waived' : f.severity,
+    f.ruleId,
+    f.object,
+    f.waived ? f.waived.reason : `${f.message} (fix: ${f.fix})`,
+  ]);
   const head = ['SEVERITY', 'RULE', 'OBJECT', 'MESSAGE'];
   const widths = [0, 1, 2].map((c) => Math.min(60, Math.max(head[c].length, ...rows.map((r) => r[c].length))));
-  const line = (r: string[]) => `${r.slice(0, 3).map((cell, c) => cell.padEnd(widths[c])).join('  ')}  ${r[3]}`;
+  const line = (r: string[]) =>
+    `${r
+      .slice(0, 3)
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')}  ${r[3]}`;
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -120,17 +148,27 @@ function main(): void {
   const files = yamlFiles(args.dir);
   const { objects, sources, parseFindings, skipped } = load(files, args.dir, args.env);
   const schemaCache = openSchemaCache();
-  const findings = [...parseFindings, ...validateObjects(objects, { env: args.env, constructPaths: sources, external: args.external, schemaCache })];
+  const findings = [
+    ...parseFindings,
+    ...validateObjects(objects, { env: args.env, constructPaths: sources, external: args.external, schemaCache }),
+  ];
   schemaCache?.save();
   const errors = gateErrors(findings).length;
   const warnings = gateWarnings(findings).length;
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ env: args.env, dir: args.dir, files: files.length, objects: objects.length, skipped, errors, warnings, findings }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ env: args.env, dir: args.dir, files: files.length, objects: objects.length, skipped, errors, warnings, findings }, null, 2)}\n`,
+    );
   } else {
     if (findings.length > 0) process.stdout.write(`${table(findings)}\n`);
     for (const f of findings) if (f.waived) process.stdout.write(`${formatFinding(f)}\n`);
-    if (skipped.length > 0) process.stdout.write(`skipped ${skipped.length} document(s) without apiVersion or kind (not Kubernetes manifests): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}\n`);
-    process.stdout.write(`${errors} error(s), ${warnings} warning(s) in ${objects.length} object(s) from ${files.length} file(s) under ${args.dir} [env ${args.env}]\n`);
+    if (skipped.length > 0)
+      process.stdout.write(
+        `skipped ${skipped.length} document(s) without apiVersion or kind (not Kubernetes manifests): ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', ...' : ''}\n`,
+      );
+    process.stdout.write(
+      `${errors} error(s), ${warnings} warning(s) in ${objects.length} object(s) from ${files.length} file(s) under ${args.dir} [env ${args.env}]\n`,
+    );
   }
   process.exit(errors > 0 ? 1 : 0);
 }

@@ -105,7 +105,10 @@ async function build(root, names, outfile, manifestFile, key) {
     logLevel: 'error',
     plugins: [ownPathsPlugin],
   });
-  const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('<stdin>') && f !== 'kstack-vendor-entry.js').map((f) => path.resolve(root, f)).sort();
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((f) => !f.startsWith('<stdin>') && f !== 'kstack-vendor-entry.js')
+    .map((f) => path.resolve(root, f))
+    .sort();
   const installStamp = path.join(root, 'node_modules', '.package-lock.json');
   const inputStats = inputs.map((f) => statOf(f));
   const stamps = Object.fromEntries([[installStamp, stamp(installStamp)], ...inputs.map((f, i) => [f, stamp(f, inputStats[i])])]);
@@ -120,12 +123,24 @@ async function build(root, names, outfile, manifestFile, key) {
 /** The runtime dependencies of the package at `root` (its package.json), minus the lazily loaded ones. */
 function vendoredNames(root) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  return Object.keys(pkg.dependencies ?? {}).filter((n) => !LAZY.has(n)).sort();
+  return Object.keys(pkg.dependencies ?? {})
+    .filter((n) => !LAZY.has(n))
+    .sort();
 }
 
 /** The path of a bundle of `names`, built first when missing or stale. */
 async function ensureBundle(root, cacheDir, label, names) {
-  const key = crypto.createHash('sha1').update(CACHE_VERSION).update('\0').update(root).update('\0').update(names.join('\0')).update('\0').update(process.version).digest('hex').slice(0, 16);
+  const key = crypto
+    .createHash('sha1')
+    .update(CACHE_VERSION)
+    .update('\0')
+    .update(root)
+    .update('\0')
+    .update(names.join('\0'))
+    .update('\0')
+    .update(process.version)
+    .digest('hex')
+    .slice(0, 16);
   const outfile = path.join(cacheDir, `${label}-${key}.js`);
   const manifestFile = path.join(cacheDir, `${label}-${key}.json`);
   if (!isFresh(readManifest(manifestFile), key)) {
@@ -140,7 +155,12 @@ async function ensureBundle(root, cacheDir, label, names) {
  * dependencies) loaded now, `lazyNames` (default: the schema models of kstack's kinds) on first
  * use. Returns both, for {@link installVendorHook}.
  */
-async function loadVendor({ root, names = vendoredNames(root), lazyNames = SCHEMA_MODULES, cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor') }) {
+async function loadVendor({
+  root,
+  names = vendoredNames(root),
+  lazyNames = SCHEMA_MODULES,
+  cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor'),
+}) {
   const [eagerFile, lazyFile] = await Promise.all([
     ensureBundle(root, cacheDir, 'vendor', names),
     lazyNames.length > 0 ? ensureBundle(root, cacheDir, 'lazy', lazyNames) : undefined,

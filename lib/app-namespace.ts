@@ -27,7 +27,8 @@ export class AppNamespace extends Construct {
     const dnsNamespace = props.dnsNamespace ?? 'kube-system';
     checkName(path, 'name', props.name);
     checkName(path, 'dnsNamespace', dnsNamespace);
-    if (podSecurity !== 'restricted' && podSecurity !== 'baseline') throw propError(path, 'podSecurity', "must be 'restricted' or 'baseline'", podSecurity);
+    if (podSecurity !== 'restricted' && podSecurity !== 'baseline')
+      throw propError(path, 'podSecurity', "must be 'restricted' or 'baseline'", podSecurity);
     claimName(this, 'namespace', undefined, props.name);
     this.name = props.name;
 
@@ -53,13 +54,15 @@ export class AppNamespace extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dnsNamespace } } }],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        }],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dnsNamespace } } }],
+            ports: [
+              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+            ],
+          },
+        ],
       },
     });
   }

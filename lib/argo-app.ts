@@ -37,7 +37,8 @@ export class ArgoApp extends Construct {
   constructor(scope: Construct, id: string, props: ArgoAppProps) {
     super(scope, id);
     const path = this.node.path;
-    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with repoURL and destinationNamespace', props);
+    if (props === null || typeof props !== 'object')
+      throw propError(path, 'props', 'must be an object with repoURL and destinationNamespace', props);
     const name = props.name ?? id;
     const namespace = props.namespace ?? 'argocd';
     const project = props.project ?? 'default';
@@ -52,14 +53,21 @@ export class ArgoApp extends Construct {
     checkName(path, 'namespace', namespace);
     checkName(path, 'project', project, 253);
     if (typeof props.repoURL !== 'string' || !REPO_URL.test(props.repoURL)) {
-      throw propError(path, 'repoURL', "must be a Git URL such as 'https://github.com/acme/app.git' or 'git@github.com:acme/app.git'", props.repoURL);
+      throw propError(
+        path,
+        'repoURL',
+        "must be a Git URL such as 'https://github.com/acme/app.git' or 'git@github.com:acme/app.git'",
+        props.repoURL,
+      );
     }
     checkNonEmpty(path, 'targetRevision', targetRevision);
-    if (typeof sourcePath !== 'string' || sourcePath.trim() === '') throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", sourcePath);
+    if (typeof sourcePath !== 'string' || sourcePath.trim() === '')
+      throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", sourcePath);
     if (sourcePath.startsWith('/') || sourcePath.split('/').includes('..')) {
       throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", sourcePath);
     }
-    if (typeof destinationServer !== 'string' || !/^https:\/\/\S+$/.test(destinationServer)) throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", destinationServer);
+    if (typeof destinationServer !== 'string' || !/^https:\/\/\S+$/.test(destinationServer))
+      throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", destinationServer);
     checkName(path, 'destinationNamespace', props.destinationNamespace);
     if (!Number.isInteger(retryLimit) || retryLimit < 0) throw propError(path, 'retryLimit', 'must be an integer >= 0', retryLimit);
     checkBoolean(path, 'prune', prune);

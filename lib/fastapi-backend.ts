@@ -6,9 +6,7 @@ import { propError } from './internal/errors';
 import { accessLabel, selectorLabels } from './internal/labels';
 import { checkHttpPath, checkInteger, checkNonEmpty } from './internal/validation';
 import { IPostgres } from './postgres';
-import {
-  DataVolumeSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef, WorkloadDescription,
-} from './workload';
+import { DataVolumeSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
 
 /** A FastAPI backend that others (a frontend, an ingress) can wire to. */
 export interface IFastApiBackend extends IServiceEndpoint, IWorkload {
@@ -37,7 +35,12 @@ export interface FastApiBackendProps extends AppServiceProps {
 
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
 const DATABASE_ENV: Readonly<Record<string, keyof IPostgres['secretKeys']>> = {
-  DATABASE_URL: 'url', PGDATABASE: 'database', PGHOST: 'host', PGPASSWORD: 'password', PGPORT: 'port', PGUSER: 'user',
+  DATABASE_URL: 'url',
+  PGDATABASE: 'database',
+  PGHOST: 'host',
+  PGPASSWORD: 'password',
+  PGPORT: 'port',
+  PGUSER: 'user',
 };
 
 /** A FastAPI backend: Deployment, ClusterIP Service on 8000, probes, ConfigMap, ServiceAccount, HPA/PDB, NetworkPolicies. */
@@ -66,7 +69,12 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     checkInteger(path, 'runAsUser', user, 1, 2147483647);
     if (props.migrationCommand !== undefined) {
       if (!Array.isArray(props.migrationCommand) || props.migrationCommand.length === 0) {
-        throw propError(path, 'migrationCommand', "must be a non-empty argv array such as ['alembic', 'upgrade', 'head']", props.migrationCommand);
+        throw propError(
+          path,
+          'migrationCommand',
+          "must be a non-empty argv array such as ['alembic', 'upgrade', 'head']",
+          props.migrationCommand,
+        );
       }
       props.migrationCommand.forEach((arg, i) => checkNonEmpty(path, `migrationCommand[${i}]`, arg));
     }
@@ -78,7 +86,12 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     }
     if (database) {
       if (database.namespace !== common.namespace) {
-        throw propError(path, 'database', `must be in the backend's namespace (${common.namespace ?? 'default'}): Secrets cannot be read across namespaces; use Postgres.fromExisting with a Secret in this namespace`, `${database.name} in ${database.namespace ?? 'default'}`);
+        throw propError(
+          path,
+          'database',
+          `must be in the backend's namespace (${common.namespace ?? 'default'}): Secrets cannot be read across namespaces; use Postgres.fromExisting with a Secret in this namespace`,
+          `${database.name} in ${database.namespace ?? 'default'}`,
+        );
       }
       checkNoEnvClash(path, 'env', props.env ?? {}, Object.keys(DATABASE_ENV), "'database'");
       checkNoEnvClash(path, 'secretEnv', props.secretEnv ?? {}, Object.keys(DATABASE_ENV), "'database'");

@@ -6,9 +6,7 @@ import { propError } from './internal/errors';
 import { accessLabel, selectorLabels } from './internal/labels';
 import { checkEnvName, checkHttpPath, checkInteger } from './internal/validation';
 import { IFastApiBackend } from './fastapi-backend';
-import {
-  IServiceEndpoint, IWorkload, ResourceSpec, WorkloadDescription,
-} from './workload';
+import { IServiceEndpoint, IWorkload, ResourceSpec, WorkloadDescription } from './workload';
 
 export interface NextFrontendProps extends AppServiceProps {
   /** Port the Next.js server listens on; the Service port is named 'http'. @default 3000 */
@@ -67,7 +65,12 @@ export class NextFrontend extends Construct implements IServiceEndpoint, IWorklo
     }
     if (api) {
       if (api.namespace !== common.namespace) {
-        throw propError(path, 'api', `must be in the frontend's namespace (${common.namespace ?? 'default'})`, `${api.serviceName} in ${api.namespace ?? 'default'}`);
+        throw propError(
+          path,
+          'api',
+          `must be in the frontend's namespace (${common.namespace ?? 'default'})`,
+          `${api.serviceName} in ${api.namespace ?? 'default'}`,
+        );
       }
       checkNoEnvClash(path, 'env', props.env ?? {}, [apiUrlEnv], "'api'");
       env[apiUrlEnv] = api.url;

@@ -73,7 +73,8 @@ export class NginxIngress extends Construct {
 
     checkName(path, 'name', name, 55);
     if (props.host !== undefined) checkHost(path, 'host', props.host);
-    if (typeof maxBodySize !== 'string' || !/^\d+[kmg]?$/.test(maxBodySize)) throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
+    if (typeof maxBodySize !== 'string' || !/^\d+[kmg]?$/.test(maxBodySize))
+      throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
     checkInteger(path, 'proxyTimeoutSeconds', proxyTimeoutSeconds, 1, 3600);
     checkName(path, 'ingressClassName', ingressClassName, 253);
     checkName(path, 'controllerNamespace', controllerNamespace);
@@ -83,19 +84,28 @@ export class NginxIngress extends Construct {
     const namespace = namespaceOf(this);
     const seen = new Set<string>();
     this.routes = props.routes.map((route, i) => {
-      if (route === null || typeof route !== 'object') throw propError(path, `routes[${i}]`, "must be an object such as { path: '/', backend: frontend }", route);
+      if (route === null || typeof route !== 'object')
+        throw propError(path, `routes[${i}]`, "must be an object such as { path: '/', backend: frontend }", route);
       checkHttpPath(path, `routes[${i}].path`, route.path);
-      if (route.path.length > 1 && route.path.endsWith('/')) throw propError(path, `routes[${i}].path`, "must not end with '/' (write '/api', which also matches '/api/...')", route.path);
-      if (!route.backend || typeof route.backend.serviceName !== 'string') throw propError(path, `routes[${i}].backend`, 'must be a FastApiBackend, NextFrontend or another IServiceEndpoint', route.backend);
+      if (route.path.length > 1 && route.path.endsWith('/'))
+        throw propError(path, `routes[${i}].path`, "must not end with '/' (write '/api', which also matches '/api/...')", route.path);
+      if (!route.backend || typeof route.backend.serviceName !== 'string')
+        throw propError(path, `routes[${i}].backend`, 'must be a FastApiBackend, NextFrontend or another IServiceEndpoint', route.backend);
       if (route.backend.namespace !== namespace) {
-        throw propError(path, `routes[${i}].backend`, `must be in the ingress's namespace (${namespace ?? 'default'}): an Ingress routes only to Services of its own namespace`, `${route.backend.serviceName} in ${route.backend.namespace ?? 'default'}`);
+        throw propError(
+          path,
+          `routes[${i}].backend`,
+          `must be in the ingress's namespace (${namespace ?? 'default'}): an Ingress routes only to Services of its own namespace`,
+          `${route.backend.serviceName} in ${route.backend.namespace ?? 'default'}`,
+        );
       }
       checkBoolean(path, `routes[${i}].stripPrefix`, route.stripPrefix);
       const key = `${props.host ?? '*'}${route.path}`;
       if (seen.has(key)) throw propError(path, `routes[${i}].path`, `must be unique per host: ${key} is routed twice`, route.path);
       seen.add(key);
       const stripPrefix = route.stripPrefix ?? false;
-      if (stripPrefix && route.path === '/') throw propError(path, `routes[${i}].stripPrefix`, "must be false for the path '/' (there is no prefix to strip)", true);
+      if (stripPrefix && route.path === '/')
+        throw propError(path, `routes[${i}].stripPrefix`, "must be false for the path '/' (there is no prefix to strip)", true);
       return { path: route.path, backend: route.backend, stripPrefix };
     });
     this.name = name;
@@ -123,31 +133,47 @@ export class NginxIngress extends Construct {
     const plain = this.routes.filter((r) => !r.stripPrefix);
     const stripped = this.routes.filter((r) => r.stripPrefix);
     const tls = this.tlsSecretName ? [{ hosts: props.host ? [props.host] : undefined, secretName: this.tlsSecretName }] : undefined;
-    const ingress = (ingressId: string, objectName: string, routes: readonly ResolvedRoute[], extra: Record<string, string>, toPath: (p: string) => string, pathType: 'Prefix' | 'ImplementationSpecific') => {
+    const ingress = (
+      ingressId: string,
+      objectName: string,
+      routes: readonly ResolvedRoute[],
+      extra: Record<string, string>,
+      toPath: (p: string) => string,
+      pathType: 'Prefix' | 'ImplementationSpecific',
+    ) => {
       ingressObject(this, ingressId, {
         metadata: { name: objectName, annotations: { ...annotations, ...extra } },
         spec: {
           ingressClassName,
           tls,
-          rules: [{
-            host: props.host,
-            http: {
-              paths: routes.map((r) => ({
-                path: toPath(r.path),
-                pathType,
-                backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
-              })),
+          rules: [
+            {
+              host: props.host,
+              http: {
+                paths: routes.map((r) => ({
+                  path: toPath(r.path),
+                  pathType,
+                  backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
+                })),
+              },
             },
-          }],
+          ],
         },
       });
     };
     if (plain.length > 0) ingress('Ingress', name, plain, {}, (p) => p, 'Prefix');
     if (stripped.length > 0) {
-      ingress('RewriteIngress', `${name}-strip`, stripped, {
-        'nginx.ingress.kubernetes.io/use-regex': 'true',
-        'nginx.ingress.kubernetes.io/rewrite-target': '/$2',
-      }, (p) => `${p}(/|$)(.*)`, 'ImplementationSpecific');
+      ingress(
+        'RewriteIngress',
+        `${name}-strip`,
+        stripped,
+        {
+          'nginx.ingress.kubernetes.io/use-regex': 'true',
+          'nginx.ingress.kubernetes.io/rewrite-target': '/$2',
+        },
+        (p) => `${p}(/|$)(.*)`,
+        'ImplementationSpecific',
+      );
     }
 
     const admitted = new Set<string>();

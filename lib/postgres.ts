@@ -8,7 +8,18 @@ import { allowClients } from './internal/network';
 import { toSize } from './internal/quantity';
 import { hardenPodSpec, restrictedContainer, restrictedPod } from './internal/security';
 import {
-  checkCron, checkDataKey, checkImage, checkInteger, checkName, checkNonEmpty, checkOptionalObject, checkResources, checkStorage, checkSubdomain, claimName, definedOnly,
+  checkCron,
+  checkDataKey,
+  checkImage,
+  checkInteger,
+  checkName,
+  checkNonEmpty,
+  checkOptionalObject,
+  checkResources,
+  checkStorage,
+  checkSubdomain,
+  claimName,
+  definedOnly,
 } from './internal/validation';
 import { declareExternal } from './validate/constructs';
 import { containerEnv, toProbe, toResources } from './internal/app-workload';
@@ -104,7 +115,14 @@ export interface ExistingPostgresProps {
 const PORT = 5432;
 const UID = 999;
 const DATA_PATH = '/var/lib/postgresql/data';
-const DEFAULT_KEYS: PostgresSecretKeys = { url: 'url', host: 'host', port: 'port', database: 'database', user: 'user', password: 'password' };
+const DEFAULT_KEYS: PostgresSecretKeys = {
+  url: 'url',
+  host: 'host',
+  port: 'port',
+  database: 'database',
+  user: 'user',
+  password: 'password',
+};
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '250m', memoryRequest: '512Mi', memoryLimit: '1Gi' };
 
 /** PostgreSQL in the cluster: a StatefulSet with a volume per pod, Services, credentials and optional backups. */
@@ -169,7 +187,10 @@ export class Postgres extends Construct implements IPostgres {
       });
     }
 
-    const isReady: CheckSpec['check'] = { kind: 'command', command: ['sh', '-c', 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432'] };
+    const isReady: CheckSpec['check'] = {
+      kind: 'command',
+      command: ['sh', '-c', 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432'],
+    };
     this.workload = {
       name,
       component: 'database',
@@ -236,14 +257,18 @@ export class Postgres extends Construct implements IPostgres {
     const sts = ApiObject.of(this.statefulSet);
     sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: DATA_PATH }));
     // cdk8s-plus-27 has no volumeClaimTemplates prop; a plain string would synthesize as `storage: null`.
-    sts.addJsonPatch(JsonPatch.add('/spec/volumeClaimTemplates', [{
-      metadata: { name: 'data' },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: props.storageClass,
-        resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
-      },
-    }]));
+    sts.addJsonPatch(
+      JsonPatch.add('/spec/volumeClaimTemplates', [
+        {
+          metadata: { name: 'data' },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: props.storageClass,
+            resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
+          },
+        },
+      ]),
+    );
     hardenPodSpec(this.statefulSet, '/spec/template/spec');
 
     allowClients(this, { server: name, serverSelector: selector, accessLabel: this.accessLabel, port: PORT });
@@ -275,7 +300,12 @@ export class Postgres extends Construct implements IPostgres {
     const retentionDays = backup.retentionDays ?? 7;
     const size = backup.size ?? '2Gi';
     if (this.name.length > 45) {
-      throw propError(this.node.path, 'name', "must be at most 45 characters when backups are on (the CronJob is named '<name>-backup', at most 52 characters)", this.name);
+      throw propError(
+        this.node.path,
+        'name',
+        "must be at most 45 characters when backups are on (the CronJob is named '<name>-backup', at most 52 characters)",
+        this.name,
+      );
     }
     checkCron(path, 'schedule', schedule);
     checkInteger(path, 'retentionDays', retentionDays, 1, 3650);
@@ -306,12 +336,22 @@ export class Postgres extends Construct implements IPostgres {
       name: 'pg-dump',
       image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: ['sh', '-c', `set -eu; f="/backups/${this.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"; pg_dump --no-owner | gzip > "$f.partial"; mv "$f.partial" "$f"; find /backups -name '*.sql.gz' -mtime +${retentionDays} -delete`],
+      command: [
+        'sh',
+        '-c',
+        `set -eu; f="/backups/${this.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"; pg_dump --no-owner | gzip > "$f.partial"; mv "$f.partial" "$f"; find /backups -name '*.sql.gz' -mtime +${retentionDays} -delete`,
+      ],
       resources: toResources({ ...resources, cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
       securityContext: restrictedContainer(UID, UID, true),
       ...containerEnv(this, {
         ...this.workload,
-        secretEnv: { PGDATABASE: ref('database'), PGHOST: ref('host'), PGPASSWORD: ref('password'), PGPORT: ref('port'), PGUSER: ref('user') },
+        secretEnv: {
+          PGDATABASE: ref('database'),
+          PGHOST: ref('host'),
+          PGPASSWORD: ref('password'),
+          PGPORT: ref('port'),
+          PGUSER: ref('user'),
+        },
       }),
     });
     container.mount('/backups', kplus.Volume.fromPersistentVolumeClaim(this, 'BackupVolume', claim, { name: 'backups' }));

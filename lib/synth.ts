@@ -6,7 +6,12 @@ import { stringifyDocumentChunks, stringifyDocuments } from './internal/yaml';
 import { assertGate, collectGateContext, Finding, SchemaResultCache, validateObjects } from './validate';
 
 /** A synthesized Kubernetes object. */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 /** One chart's synthesized objects. */
 export interface ChartManifest {
@@ -54,7 +59,7 @@ export function resolveCharts(app: App): ChartManifest[] {
   // would build a dependency graph of every construct to say so.
   const charts = dependent ? app.charts : found;
   return charts.map((chart, i) => {
-    const json = objects.get(chart) ?? chart.toJson() as K8sObject[];
+    const json = objects.get(chart) ?? (chart.toJson() as K8sObject[]);
     const name = Names.toDnsLabel(chart);
     return { chart, fileName: `${dependent ? `${String(i).padStart(4, '0')}-` : ''}${name}${app.outputFileExtension}`, objects: json };
   });
@@ -103,13 +108,20 @@ export function writeManifests(app: App, options: WriteManifestsOptions = {}): M
   const outdir = options.outdir ?? app.outdir;
   const perApp = app.yamlOutputType === YamlOutputType.FILE_PER_APP;
   if (!perApp && app.yamlOutputType !== YamlOutputType.FILE_PER_CHART) {
-    throw propError('app', 'yamlOutputType', 'must be FILE_PER_CHART or FILE_PER_APP for writeManifests (use app.synth() for one file per resource)', YamlOutputType[app.yamlOutputType]);
+    throw propError(
+      'app',
+      'yamlOutputType',
+      'must be FILE_PER_CHART or FILE_PER_APP for writeManifests (use app.synth() for one file per resource)',
+      YamlOutputType[app.yamlOutputType],
+    );
   }
   const manifests = resolveCharts(app);
   const findings = gateManifests(manifests, options);
   assertGate(findings);
   const outputs = perApp
-    ? (manifests.length > 0 ? [{ fileName: `app${app.outputFileExtension}`, objects: manifests.flatMap((m) => m.objects) }] : [])
+    ? manifests.length > 0
+      ? [{ fileName: `app${app.outputFileExtension}`, objects: manifests.flatMap((m) => m.objects) }]
+      : []
     : manifests;
   fs.mkdirSync(outdir, { recursive: true });
   const files = outputs.map(({ fileName, objects }) => {

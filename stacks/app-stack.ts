@@ -1,7 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import {
-  AppNamespace, ArgoApp, FastApiBackend, IPostgres, NextFrontend, NginxIngress, Postgres, waive,
-} from '../lib';
+import { AppNamespace, ArgoApp, FastApiBackend, IPostgres, NextFrontend, NginxIngress, Postgres, waive } from '../lib';
 import { EnvConfig } from './environments';
 import { validateEnvConfig } from './validate-env';
 
@@ -31,16 +29,21 @@ export function buildAppStack(app: App, env: EnvConfig): AppStack {
   });
   new AppNamespace(chart, 'namespace', { name: env.namespace });
 
-  const database: IPostgres = env.database.kind === 'in-cluster'
-    ? new Postgres(chart, 'db', {
-      password: env.database.devPassword,
-      storageSize: env.database.storageSize,
-      storageClass: env.database.storageClass,
-      backup: env.database.backup,
-    })
-    : Postgres.fromExisting(chart, 'db', { name: 'db', secretName: env.database.secretName });
+  const database: IPostgres =
+    env.database.kind === 'in-cluster'
+      ? new Postgres(chart, 'db', {
+          password: env.database.devPassword,
+          storageSize: env.database.storageSize,
+          storageClass: env.database.storageClass,
+          backup: env.database.backup,
+        })
+      : Postgres.fromExisting(chart, 'db', { name: 'db', secretName: env.database.secretName });
   if (database instanceof Postgres && env.database.kind === 'in-cluster' && env.database.devPassword !== undefined) {
-    waive(database, 'policy/secret-literal', 'dev only: a throwaway password for a local cluster (validateEnvConfig rejects devPassword elsewhere)');
+    waive(
+      database,
+      'policy/secret-literal',
+      'dev only: a throwaway password for a local cluster (validateEnvConfig rejects devPassword elsewhere)',
+    );
   }
 
   const backend = new FastApiBackend(chart, 'api', {

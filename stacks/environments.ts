@@ -78,8 +78,16 @@ export const dev: EnvConfig = {
   namespace: 'kstack-dev',
   version: 'dev',
   host: 'app.localhost',
-  backend: { image: 'localhost:5000/kstack-backend', replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } },
-  frontend: { image: 'localhost:5000/kstack-frontend', replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' } },
+  backend: {
+    image: 'localhost:5000/kstack-backend',
+    replicas: 1,
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+  },
+  frontend: {
+    image: 'localhost:5000/kstack-frontend',
+    replicas: 1,
+    resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
+  },
   database: { kind: 'in-cluster', storageSize: '1Gi', devPassword: 'dev-password-not-secret' },
   argo: undefined,
   build: { backend: 'examples/fullstack/backend', frontend: 'examples/fullstack/frontend' },

@@ -44,7 +44,10 @@ export function synthesizeEnv(env: EnvConfig, options: SynthOptions = {}): EnvSy
  * nginx/nginx.conf and .env.example, rendered from the same construct tree. No I/O.
  * `contextRoot` is the path from the compose folder to the repository root. @default '../../..'
  */
-export function synthesizeCompose(result: EnvSynthesis, options: Pick<ComposeRenderOptions, 'contextRoot' | 'publish'> = {}): ComposeProject {
+export function synthesizeCompose(
+  result: EnvSynthesis,
+  options: Pick<ComposeRenderOptions, 'contextRoot' | 'publish'> = {},
+): ComposeProject {
   return renderCompose(result.stack.chart.node.root, {
     ...options,
     projectName: `${result.env.app}-${result.env.name}`,

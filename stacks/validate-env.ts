@@ -1,6 +1,14 @@
 import { propError } from '../lib/internal/errors';
 import {
-  checkCron, checkHost, checkImage, checkInteger, checkName, checkNonEmpty, checkResources, checkStorage, checkSubdomain,
+  checkCron,
+  checkHost,
+  checkImage,
+  checkInteger,
+  checkName,
+  checkNonEmpty,
+  checkResources,
+  checkStorage,
+  checkSubdomain,
 } from '../lib/internal/validation';
 import { EnvConfig, ServiceConfig } from './environments';
 
@@ -27,13 +35,20 @@ export function validateEnvConfig(env: EnvConfig): void {
   const path = typeof env.name === 'string' && env.name !== '' ? env.name : 'env';
   checkName(path, 'name', env.name);
   checkName(path, 'app', env.app);
-  if (env.app.length + env.name.length + 1 > 63) throw propError(path, 'app', `must be at most ${62 - env.name.length} characters so that '<app>-<name>' is a label value`, env.app);
+  if (env.app.length + env.name.length + 1 > 63)
+    throw propError(path, 'app', `must be at most ${62 - env.name.length} characters so that '<app>-<name>' is a label value`, env.app);
   checkName(path, 'namespace', env.namespace);
   if (typeof env.version !== 'string' || !TAG.test(env.version) || !LABEL_VALUE.test(env.version) || env.version.length > 63) {
-    throw propError(path, 'version', "must be an image tag that is also a label value (letters, digits, '_', '.', '-', at most 63 characters), such as '1.4.2'", env.version);
+    throw propError(
+      path,
+      'version',
+      "must be an image tag that is also a label value (letters, digits, '_', '.', '-', at most 63 characters), such as '1.4.2'",
+      env.version,
+    );
   }
   const dev = env.name === 'dev';
-  if (env.version === 'latest' && !dev) throw propError(path, 'version', "must be a pinned version outside dev ('latest' is mutable)", env.version);
+  if (env.version === 'latest' && !dev)
+    throw propError(path, 'version', "must be a pinned version outside dev ('latest' is mutable)", env.version);
   checkHost(path, 'host', env.host);
   if (env.tls !== undefined) {
     checkObject(path, 'tls', env.tls, "must be an object such as { clusterIssuer: 'letsencrypt-prod' }");
@@ -48,7 +63,13 @@ export function validateEnvConfig(env: EnvConfig): void {
     checkStorage(path, 'database.storageSize', db.storageSize);
     if (db.storageClass !== undefined) checkSubdomain(path, 'database.storageClass', db.storageClass);
     if (db.devPassword !== undefined) {
-      if (!dev) throw propError(path, 'database.devPassword', "must be set only in the 'dev' environment (elsewhere the credentials Secret is created out of band)", '<redacted>');
+      if (!dev)
+        throw propError(
+          path,
+          'database.devPassword',
+          "must be set only in the 'dev' environment (elsewhere the credentials Secret is created out of band)",
+          '<redacted>',
+        );
       checkNonEmpty(path, 'database.devPassword', db.devPassword);
     }
     if (db.backup !== undefined) {
@@ -82,7 +103,12 @@ function checkService(path: string, prop: string, svc: ServiceConfig, version: s
   checkObject(path, prop, svc, "must be an object such as { image: 'ghcr.io/acme/api', replicas: 2 }");
   const image = svc.image;
   if (typeof image !== 'string' || image.includes('@') || /:[^/]*$/.test(image)) {
-    throw propError(path, `${prop}.image`, "must be an image repository without tag or digest, such as 'ghcr.io/acme/api' (the tag is the env's version)", image);
+    throw propError(
+      path,
+      `${prop}.image`,
+      "must be an image repository without tag or digest, such as 'ghcr.io/acme/api' (the tag is the env's version)",
+      image,
+    );
   }
   checkImage(path, `${prop}.image`, `${image}:${version}`);
   if (svc.replicas !== undefined && svc.autoscaling !== undefined) {
@@ -94,8 +120,15 @@ function checkService(path: string, prop: string, svc: ServiceConfig, version: s
     checkObject(path, `${prop}.autoscaling`, a, 'must be an object such as { minReplicas: 2, maxReplicas: 5 }');
     checkInteger(path, `${prop}.autoscaling.minReplicas`, a.minReplicas, 1, 1000);
     checkInteger(path, `${prop}.autoscaling.maxReplicas`, a.maxReplicas, 1, 1000);
-    if (a.minReplicas > a.maxReplicas) throw propError(path, `${prop}.autoscaling.minReplicas`, `must be <= ${prop}.autoscaling.maxReplicas (${a.maxReplicas})`, a.minReplicas);
-    if (a.targetCpuUtilization !== undefined) checkInteger(path, `${prop}.autoscaling.targetCpuUtilization`, a.targetCpuUtilization, 1, 100);
+    if (a.minReplicas > a.maxReplicas)
+      throw propError(
+        path,
+        `${prop}.autoscaling.minReplicas`,
+        `must be <= ${prop}.autoscaling.maxReplicas (${a.maxReplicas})`,
+        a.minReplicas,
+      );
+    if (a.targetCpuUtilization !== undefined)
+      checkInteger(path, `${prop}.autoscaling.targetCpuUtilization`, a.targetCpuUtilization, 1, 100);
   }
   if (svc.resources !== undefined) {
     checkObject(path, `${prop}.resources`, svc.resources);

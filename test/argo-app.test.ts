@@ -25,13 +25,17 @@ describe('ArgoApp', () => {
   });
 
   test('fails when repoURL is not a Git URL', () => {
-    expect(errorOf(() => new ArgoApp(testChart(), 'shop', { repoURL: 'github.com/acme', destinationNamespace: 'shop' })))
-      .toMatch(/^test\/shop: 'repoURL' must be a Git URL.*got "github.com\/acme"$/);
+    expect(errorOf(() => new ArgoApp(testChart(), 'shop', { repoURL: 'github.com/acme', destinationNamespace: 'shop' }))).toMatch(
+      /^test\/shop: 'repoURL' must be a Git URL.*got "github.com\/acme"$/,
+    );
   });
 
   test('fails when path escapes the repository', () => {
-    expect(errorOf(() => new ArgoApp(testChart(), 'shop', { repoURL: 'https://x.example/r.git', path: '../secrets', destinationNamespace: 'shop' })))
-      .toMatch(/^test\/shop: 'path' must be a folder relative to the repository root/);
+    expect(
+      errorOf(
+        () => new ArgoApp(testChart(), 'shop', { repoURL: 'https://x.example/r.git', path: '../secrets', destinationNamespace: 'shop' }),
+      ),
+    ).toMatch(/^test\/shop: 'path' must be a folder relative to the repository root/);
   });
 });
 
@@ -48,6 +52,8 @@ describe('AppNamespace', () => {
   });
 
   test('fails when the name is not a DNS label', () => {
-    expect(errorOf(() => new AppNamespace(testChart(), 'ns', { name: 'Shop_Prod' }))).toMatch(/^test\/ns: 'name' must be a DNS-1123 label.*got "Shop_Prod"$/);
+    expect(errorOf(() => new AppNamespace(testChart(), 'ns', { name: 'Shop_Prod' }))).toMatch(
+      /^test\/ns: 'name' must be a DNS-1123 label.*got "Shop_Prod"$/,
+    );
   });
 });

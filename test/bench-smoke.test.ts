@@ -12,7 +12,11 @@ describe('bench smoke', () => {
   let results: any;
 
   beforeAll(() => {
-    const r = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--objects', '500', '--json-out', jsonOut], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync(process.execPath, ['bench/run.js', '--smoke', '--objects', '500', '--json-out', jsonOut], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     if (r.status !== 0) throw new Error(`bench/run.js --smoke exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
     expect(r.stdout).toContain('| measure | result | target | status |');
     results = JSON.parse(fs.readFileSync(jsonOut, 'utf8'));
@@ -38,7 +42,19 @@ describe('bench smoke', () => {
     expect(results.generated).toHaveLength(1);
     const [g] = results.generated;
     expect(g.units).toBe(10);
-    for (const key of ['objects', 'bytes', 'wallMs', 'constructMs', 'synthMs', 'yamlMs', 'cpuMs', 'processMs', 'objectsPerSecond', 'maxRssMB']) positive(g[key]);
+    for (const key of [
+      'objects',
+      'bytes',
+      'wallMs',
+      'constructMs',
+      'synthMs',
+      'yamlMs',
+      'cpuMs',
+      'processMs',
+      'objectsPerSecond',
+      'maxRssMB',
+    ])
+      positive(g[key]);
     expect(g.objects).toBeGreaterThanOrEqual(10 * 10);
     expect(g.validateMs).toBeGreaterThan(0);
     expect(results.growth).toBeNull();
@@ -61,7 +77,9 @@ describe('bench smoke', () => {
     positive(results.stock.medianMs);
     positive(results.stock.objects);
     positive(results.speedup);
-    expect(results.targets).toEqual(expect.objectContaining({ referenceMs: 400, speedupVsStock: 8, n1000WallMs: 4000, n1000RssMB: 600, growth100to1000: 11 }));
+    expect(results.targets).toEqual(
+      expect.objectContaining({ referenceMs: 400, speedupVsStock: 8, n1000WallMs: 4000, n1000RssMB: 600, growth100to1000: 11 }),
+    );
   });
 });
 
@@ -76,10 +94,11 @@ describe('manifestYaml (js-yaml) reads back as the same objects', () => {
   const { synthesizeEnv } = require('../stacks/synth') as typeof import('../stacks/synth');
   const { buildGeneratedStack } = require('../bench/generate') as typeof import('../bench/generate');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const readBack = (text: string, version: '1.1' | '1.2') => YAML.parseAllDocuments(text, { version }).map((d) => {
-    expect(d.errors).toEqual([]);
-    return d.toJS();
-  });
+  const readBack = (text: string, version: '1.1' | '1.2') =>
+    YAML.parseAllDocuments(text, { version }).map((d) => {
+      expect(d.errors).toEqual([]);
+      return d.toJS();
+    });
   const same = (docs: unknown[]) => {
     const text = stringifyDocuments(docs);
     expect(readBack(text, '1.2')).toEqual(docs);
@@ -93,25 +112,79 @@ describe('manifestYaml (js-yaml) reads back as the same objects', () => {
 
   it('on arbitrary JSON documents (quoting, YAML 1.1 types, indicators, escapes, multi-line strings)', () => {
     const unit = fc.constantFrom(...'abAZ09 -_:#,.[]{}&*!|>\'"%@`?\n\t/\\~=<+é\u0085\x01\u2028yYnN'.split(''));
-    const str = fc.oneof(fc.string({ unit, maxLength: 8 }), fc.constantFrom(
-      'true', 'no', 'on', 'y', '~', 'null', '1', '0x1F', '0o7', '017', '0755', '1_000', '1:20', '1.5', '.5', '.inf', '.NaN', '2001-12-14', '<<', '=',
-      '---', '...', '%x', '- a', '-', '-c', '?', 'a: b', 'a #b', 'a#b', ' a', 'a ', '', "it's", 'say "hi"', `"'"`, '0b101', '+1', '-1', '1e3', '190:20:30', 'x'.repeat(1200),
-      'line 1\nline 2\n', '  indented\nblock', 'trailing\n\n',
-    ));
+    const str = fc.oneof(
+      fc.string({ unit, maxLength: 8 }),
+      fc.constantFrom(
+        'true',
+        'no',
+        'on',
+        'y',
+        '~',
+        'null',
+        '1',
+        '0x1F',
+        '0o7',
+        '017',
+        '0755',
+        '1_000',
+        '1:20',
+        '1.5',
+        '.5',
+        '.inf',
+        '.NaN',
+        '2001-12-14',
+        '<<',
+        '=',
+        '---',
+        '...',
+        '%x',
+        '- a',
+        '-',
+        '-c',
+        '?',
+        'a: b',
+        'a #b',
+        'a#b',
+        ' a',
+        'a ',
+        '',
+        "it's",
+        'say "hi"',
+        `"'"`,
+        '0b101',
+        '+1',
+        '-1',
+        '1e3',
+        '190:20:30',
+        'x'.repeat(1200),
+        'line 1\nline 2\n',
+        '  indented\nblock',
+        'trailing\n\n',
+      ),
+    );
     const leaf = fc.oneof(str, fc.integer(), fc.boolean(), fc.constant(null), fc.double(), fc.constant(-0), fc.constant(2 ** 60));
     const { v } = fc.letrec((tie) => ({
       v: fc.oneof({ depthSize: 'small' }, leaf, tie('arr'), tie('obj')),
       arr: fc.array(tie('v'), { maxLength: 4 }),
       obj: fc.dictionary(str, tie('v'), { maxKeys: 4 }),
     }));
-    fc.assert(fc.property(fc.array(fc.oneof(fc.array(v), fc.dictionary(str, v)), { maxLength: 3 }), (docs) => same(docs)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.array(v), fc.dictionary(str, v)), { maxLength: 3 }), (docs) => same(docs)),
+      { numRuns: 3000 },
+    );
     // Every string a YAML 1.1 or 1.2 pattern (the yaml package's schemas) reads as another type.
     const schemaTags = (version: '1.1' | '1.2') => {
-      const schema = new YAML.Document(null, { version }).schema as unknown as { tags: { test?: RegExp }[]; compat?: { test?: RegExp }[] | null };
+      const schema = new YAML.Document(null, { version }).schema as unknown as {
+        tags: { test?: RegExp }[];
+        compat?: { test?: RegExp }[] | null;
+      };
       return [...schema.tags, ...(schema.compat ?? [])].filter((t) => t.test instanceof RegExp).map((t) => t.test!);
     };
     const typed = fc.oneof(...[...schemaTags('1.1'), ...schemaTags('1.2')].map((re) => fc.stringMatching(re)));
-    fc.assert(fc.property(typed, (x) => same([{ [x]: x, list: [x] }])), { numRuns: 3000 });
+    fc.assert(
+      fc.property(typed, (x) => same([{ [x]: x, list: [x] }])),
+      { numRuns: 3000 },
+    );
     // A shared object is written twice, never as an anchor and alias.
     const shared = { a: 1 };
     expect(stringifyDocuments([{ x: shared, y: shared }])).toBe('x:\n  a: 1\n"y":\n  a: 1\n');

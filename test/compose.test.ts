@@ -22,7 +22,10 @@ const devProject = () => synthesizeCompose(dev());
 /** Runs a required tool; throws a clear error when it is not installed. */
 function run(tool: string, args: readonly string[], cwd?: string, stdout?: number): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(tool, args, {
-    cwd, encoding: 'utf8', env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' }, stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+    stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
   });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new Error(`${tool} is not installed: these tests need it (apt-get install -y docker-compose nginx; CI installs both)`);
@@ -159,7 +162,9 @@ describe('compose: the dev project of the reference stack', () => {
     expect(nginx.volumes).toEqual(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro']);
     expect(nginx.depends_on).toEqual({ api: { condition: 'service_healthy' }, web: { condition: 'service_healthy' } });
     expect(nginx.expose).toBeUndefined(); // the status port is loopback-only inside the container
-    const published = Object.entries(services).filter(([, s]: [string, any]) => s.ports).map(([n]) => n);
+    const published = Object.entries(services)
+      .filter(([, s]: [string, any]) => s.ports)
+      .map(([n]) => n);
     expect(published).toEqual(['nginx']);
   });
 
@@ -177,7 +182,9 @@ describe('compose: the dev project of the reference stack', () => {
       expect(services[name].healthcheck.retries).toBe(services.nginx.healthcheck.retries);
     }
     // Every long-running service reports healthy now; only the one-shot migration has no healthcheck.
-    const unchecked = Object.entries(services).filter(([, s]: [string, any]) => !s.healthcheck).map(([n]) => n);
+    const unchecked = Object.entries(services)
+      .filter(([, s]: [string, any]) => !s.healthcheck)
+      .map(([n]) => n);
     expect(unchecked).toEqual(['api-migrate']);
     // The port and path the healthcheck requests are the ones of the rendered status server.
     const conf = devProject().files['nginx/nginx.conf'];
@@ -212,7 +219,13 @@ describe('compose: the dev project of the reference stack', () => {
   test('GIVEN the staging stack WHEN rendered THEN HPA, PDB, backups, Argo CD and TLS are listed as not mapped', () => {
     const project = synthesizeCompose(synthesizeEnv(environments.staging));
     const header = project.unmapped.join('\n');
-    for (const item of ['HorizontalPodAutoscaler api, web', 'PodDisruptionBudget api, web', 'CronJob db-backup', 'Application kstack-demo-staging', 'TLS (Secret ingress-tls)']) {
+    for (const item of [
+      'HorizontalPodAutoscaler api, web',
+      'PodDisruptionBudget api, web',
+      'CronJob db-backup',
+      'Application kstack-demo-staging',
+      'TLS (Secret ingress-tls)',
+    ]) {
       expect(header).toContain(item);
     }
   });
@@ -233,7 +246,9 @@ describe('compose: nginx.conf', () => {
     const conf = devProject().files['nginx/nginx.conf'];
     expect(conf).toContain('upstream api {\n        server api:8000;');
     expect(conf).toContain('upstream web {\n        server web:3000;');
-    expect(conf).toContain('location ~ "^/api(/|$)" {\n            rewrite "^/api(/|$)(.*)" /$2 break;\n            proxy_pass http://api;');
+    expect(conf).toContain(
+      'location ~ "^/api(/|$)" {\n            rewrite "^/api(/|$)(.*)" /$2 break;\n            proxy_pass http://api;',
+    );
     expect(conf).toContain('location / {\n            proxy_pass http://web;');
     expect(conf.indexOf('location ~ "^/api')).toBeLessThan(conf.indexOf('location / {'));
     expect(conf).toContain('listen 8080 default_server;');
@@ -245,7 +260,7 @@ describe('compose: nginx.conf', () => {
 
   test('GIVEN the dev ingress WHEN rendered THEN a second server on 127.0.0.1:8081 answers /healthz and the public server has no /healthz of its own', () => {
     const conf = devProject().files['nginx/nginx.conf'];
-    const servers = conf.split(/^    server \{$/m).slice(1);
+    const servers = conf.split(/^ {4}server \{$/m).slice(1);
     expect(servers).toHaveLength(2);
     const [pub, status] = servers;
     expect(pub).toContain('listen 8080 default_server;');
@@ -264,8 +279,15 @@ describe('compose: nginx.conf', () => {
     const result = dev();
     const base = renderNginxConf(result.stack.ingress);
     const moved = renderNginxConf(result.stack.ingress, { listenPort: 18080, statusPort: 18081 });
-    const diff = base.split('\n').map((l, i) => [l, moved.split('\n')[i]]).filter(([a, b]) => a !== b).map(([a, b]) => `${a.trim()} -> ${b.trim()}`);
-    expect(diff).toEqual(['listen 8080 default_server; -> listen 18080 default_server;', 'listen 127.0.0.1:8081; -> listen 127.0.0.1:18081;']);
+    const diff = base
+      .split('\n')
+      .map((l, i) => [l, moved.split('\n')[i]])
+      .filter(([a, b]) => a !== b)
+      .map(([a, b]) => `${a.trim()} -> ${b.trim()}`);
+    expect(diff).toEqual([
+      'listen 8080 default_server; -> listen 18080 default_server;',
+      'listen 127.0.0.1:8081; -> listen 127.0.0.1:18081;',
+    ]);
     expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 9000, statusPort: 9000 }))).toContain('statusPort');
     expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 8081 }))).toContain('statusPort');
   });
@@ -287,7 +309,10 @@ describe('compose: nginx.conf', () => {
     const api = new FastApiBackend(chart, 'api', { image: 'api:1' });
     const admin = new NextFrontend(chart, 'admin', { image: 'admin:1' });
     const ingress = new NginxIngress(chart, 'ingress', {
-      routes: [{ path: '/api', backend: api, stripPrefix: true }, { path: '/api/admin.v1', backend: admin }],
+      routes: [
+        { path: '/api', backend: api, stripPrefix: true },
+        { path: '/api/admin.v1', backend: admin },
+      ],
     });
     const conf = renderNginxConf(ingress, { upstreamHosts: { api: '10.0.0.1' } });
     expect(conf.indexOf('location ~ "^/api/admin\\.v1(/|$)" {\n            proxy_pass http://admin;')).toBeGreaterThan(0);
@@ -339,28 +364,31 @@ describe('compose: mapping of a custom tree', () => {
 });
 
 describe('compose: validation with the real tools', () => {
-  test.each(['dev', 'staging', 'prod'])('GIVEN the %s project laid out like the repo WHEN docker-compose config -q runs with .env from .env.example THEN it accepts it', (envName) => {
-    const project = synthesizeCompose(synthesizeEnv(environments[envName]));
-    const { root, dir } = writeProject(project.files, envName);
-    try {
-      fs.copyFileSync(path.join(dir, '.env.example'), path.join(dir, '.env'));
-      const quiet = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], dir);
-      expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
-      const full = run('docker-compose', ['-f', 'docker-compose.yml', 'config'], dir);
-      expect(full.status).toBe(0);
-      const resolved = parse(full.stdout, { version: '1.1' });
-      expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(project.compose.services).sort());
-      expect(resolved.services['api-migrate'].restart).toBe('no');
-      if (envName !== 'prod') {
-        expect(resolved.services.api.environment.DATABASE_URL).toBe('postgresql://app:change-me@db:5432/app');
-        // `$$` keeps the variable for the shell in the container: Compose does not interpolate it.
-        expect(resolved.services.db.healthcheck.test.join(' ')).toMatch(/-U "\$+POSTGRES_USER"/);
+  test.each(['dev', 'staging', 'prod'])(
+    'GIVEN the %s project laid out like the repo WHEN docker-compose config -q runs with .env from .env.example THEN it accepts it',
+    (envName) => {
+      const project = synthesizeCompose(synthesizeEnv(environments[envName]));
+      const { root, dir } = writeProject(project.files, envName);
+      try {
+        fs.copyFileSync(path.join(dir, '.env.example'), path.join(dir, '.env'));
+        const quiet = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], dir);
+        expect({ status: quiet.status, stderr: quiet.stderr }).toEqual({ status: 0, stderr: '' });
+        const full = run('docker-compose', ['-f', 'docker-compose.yml', 'config'], dir);
+        expect(full.status).toBe(0);
+        const resolved = parse(full.stdout, { version: '1.1' });
+        expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(project.compose.services).sort());
+        expect(resolved.services['api-migrate'].restart).toBe('no');
+        if (envName !== 'prod') {
+          expect(resolved.services.api.environment.DATABASE_URL).toBe('postgresql://app:change-me@db:5432/app');
+          // `$$` keeps the variable for the shell in the container: Compose does not interpolate it.
+          expect(resolved.services.db.healthcheck.test.join(' ')).toMatch(/-U "\$+POSTGRES_USER"/);
+        }
+        if (envName === 'dev') expect(resolved.services.api.build.context).toBe(path.join(root, 'examples/fullstack/backend'));
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
       }
-      if (envName === 'dev') expect(resolved.services.api.build.context).toBe(path.join(root, 'examples/fullstack/backend'));
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   test('GIVEN the dev project without .env WHEN docker-compose config runs THEN it refuses and points to .env.example', () => {
     const { root, dir } = writeProject(devProject().files, 'dev');
@@ -376,7 +404,11 @@ describe('compose: validation with the real tools', () => {
   test('GIVEN the dev nginx.conf with upstreams on 127.0.0.1 WHEN nginx -t runs THEN the configuration is valid', () => {
     const result = dev();
     const conf = renderNginxConf(result.stack.ingress, { upstreamHosts: { api: '127.0.0.1', web: '127.0.0.1' } });
-    expect(conf).toBe(synthesizeCompose(result).files['nginx/nginx.conf'].replace('server api:', 'server 127.0.0.1:').replace('server web:', 'server 127.0.0.1:'));
+    expect(conf).toBe(
+      synthesizeCompose(result)
+        .files['nginx/nginx.conf'].replace('server api:', 'server 127.0.0.1:')
+        .replace('server web:', 'server 127.0.0.1:'),
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-nginx-'));
     try {
       fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
@@ -399,7 +431,11 @@ describe('compose: validation with the real tools', () => {
   test('GIVEN the synth CLI WHEN run with --target compose --env dev THEN it writes the three files the renderer returns', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
     try {
-      const r = run(process.execPath, [path.join(ROOT, 'bin/run.js'), path.join(ROOT, 'bin/synth.ts'), '--target', 'compose', '--env', 'dev', '--out', out], ROOT);
+      const r = run(
+        process.execPath,
+        [path.join(ROOT, 'bin/run.js'), path.join(ROOT, 'bin/synth.ts'), '--target', 'compose', '--env', 'dev', '--out', out],
+        ROOT,
+      );
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       const dir = path.join(out, 'dev', 'compose');
       const expected = synthesizeCompose(dev(), { contextRoot: path.relative(dir, ROOT).split(path.sep).join('/') }).files;

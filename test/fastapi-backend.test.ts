@@ -49,7 +49,11 @@ describe('FastApiBackend', () => {
     expect(find(objects, 'ServiceAccount', 'api').automountServiceAccountToken).toBe(false);
     const container = spec.containers[0];
     expect(container.securityContext).toMatchObject({
-      runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
     });
     const tmp = container.volumeMounts.find((m: any) => m.mountPath === '/tmp');
     expect(spec.volumes.find((v: any) => v.name === tmp.name).emptyDir).toBeDefined();
@@ -139,30 +143,40 @@ describe('FastApiBackend', () => {
   });
 
   test('fails when replicas and autoscaling are both set', () => {
-    const msg = errorOf(() => new FastApiBackend(testChart(), 'api', { image: 'api:1.0.0', replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 3 } }));
+    const msg = errorOf(
+      () => new FastApiBackend(testChart(), 'api', { image: 'api:1.0.0', replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 3 } }),
+    );
     expect(msg).toMatch(/^test\/api: 'replicas' must not be set together with 'autoscaling'.*got 2$/);
   });
 
   test('fails when the image is not an image reference', () => {
-    expect(errorOf(() => new FastApiBackend(testChart(), 'api', { image: 'Not An Image' }))).toMatch(/^test\/api: 'image' must be an image reference.*got "Not An Image"$/);
+    expect(errorOf(() => new FastApiBackend(testChart(), 'api', { image: 'Not An Image' }))).toMatch(
+      /^test\/api: 'image' must be an image reference.*got "Not An Image"$/,
+    );
   });
 
   test('fails when the database lives in another namespace', () => {
     const app = testChart('a');
     const other = testChart('b');
     const db = new Postgres(other, 'db', { password: 'x' });
-    expect(errorOf(() => new FastApiBackend(app, 'api', { image: 'api:1.0.0', database: db }))).toMatch(/^test\/api: 'database' must be in the backend's namespace \(a\)/);
+    expect(errorOf(() => new FastApiBackend(app, 'api', { image: 'api:1.0.0', database: db }))).toMatch(
+      /^test\/api: 'database' must be in the backend's namespace \(a\)/,
+    );
   });
 
   test('fails when env sets a variable the database wiring provides', () => {
     const chart = testChart();
     const db = new Postgres(chart, 'db', { password: 'x' });
-    expect(errorOf(() => new FastApiBackend(chart, 'api', { image: 'api:1.0.0', database: db, env: { DATABASE_URL: 'sqlite://' } })))
-      .toMatch(/^test\/api: 'env.DATABASE_URL' must not be set: 'database' provides it/);
+    expect(
+      errorOf(() => new FastApiBackend(chart, 'api', { image: 'api:1.0.0', database: db, env: { DATABASE_URL: 'sqlite://' } })),
+    ).toMatch(/^test\/api: 'env.DATABASE_URL' must not be set: 'database' provides it/);
   });
 
   test('fails when requests exceed limits', () => {
-    expect(errorOf(() => new FastApiBackend(testChart(), 'api', { image: 'api:1.0.0', resources: { memoryRequest: '1Gi', memoryLimit: '512Mi' } })))
-      .toBe("test/api: 'resources.memoryRequest' must be <= memoryLimit (512Mi), got \"1Gi\"");
+    expect(
+      errorOf(
+        () => new FastApiBackend(testChart(), 'api', { image: 'api:1.0.0', resources: { memoryRequest: '1Gi', memoryLimit: '512Mi' } }),
+      ),
+    ).toBe('test/api: \'resources.memoryRequest\' must be <= memoryLimit (512Mi), got "1Gi"');
   });
 });

@@ -44,14 +44,16 @@ describe('NextFrontend', () => {
   });
 
   test('fails when autoscaling minReplicas exceeds maxReplicas', () => {
-    expect(errorOf(() => new NextFrontend(testChart(), 'web', { image: 'web:1.0.0', autoscaling: { minReplicas: 5, maxReplicas: 2 } })))
-      .toBe("test/web: 'autoscaling.minReplicas' must be <= autoscaling.maxReplicas (2), got 5");
+    expect(
+      errorOf(() => new NextFrontend(testChart(), 'web', { image: 'web:1.0.0', autoscaling: { minReplicas: 5, maxReplicas: 2 } })),
+    ).toBe("test/web: 'autoscaling.minReplicas' must be <= autoscaling.maxReplicas (2), got 5");
   });
 
   test('fails when env sets the variable the api wiring provides', () => {
     const chart = testChart();
     const api = new FastApiBackend(chart, 'api', { image: 'api:1.0.0' });
-    expect(errorOf(() => new NextFrontend(chart, 'web', { image: 'web:1.0.0', api, env: { API_URL: 'http://x' } })))
-      .toMatch(/^test\/web: 'env.API_URL' must not be set: 'api' provides it/);
+    expect(errorOf(() => new NextFrontend(chart, 'web', { image: 'web:1.0.0', api, env: { API_URL: 'http://x' } }))).toMatch(
+      /^test\/web: 'env.API_URL' must not be set: 'api' provides it/,
+    );
   });
 });

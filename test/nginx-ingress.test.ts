@@ -13,16 +13,31 @@ describe('NginxIngress', () => {
     // GIVEN
     const { chart, api, web } = app();
     // WHEN
-    new NginxIngress(chart, 'ingress', { host: 'shop.example.com', routes: [{ path: '/', backend: web }, { path: '/api', backend: api, stripPrefix: true }] });
+    new NginxIngress(chart, 'ingress', {
+      host: 'shop.example.com',
+      routes: [
+        { path: '/', backend: web },
+        { path: '/api', backend: api, stripPrefix: true },
+      ],
+    });
     const objects = chart.toJson();
     // THEN
     const plain = find(objects, 'Ingress', 'ingress');
     expect(plain.spec.ingressClassName).toBe('nginx');
-    expect(plain.spec.rules).toEqual([{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 3000 } } } }] } }]);
+    expect(plain.spec.rules).toEqual([
+      {
+        host: 'shop.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 3000 } } } }] },
+      },
+    ]);
     const strip = find(objects, 'Ingress', 'ingress-strip');
     expect(strip.metadata.annotations['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/$2');
     expect(strip.metadata.annotations['nginx.ingress.kubernetes.io/use-regex']).toBe('true');
-    expect(strip.spec.rules[0].http.paths[0]).toEqual({ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', backend: { service: { name: 'api', port: { number: 8000 } } } });
+    expect(strip.spec.rules[0].http.paths[0]).toEqual({
+      path: '/api(/|$)(.*)',
+      pathType: 'ImplementationSpecific',
+      backend: { service: { name: 'api', port: { number: 8000 } } },
+    });
     // every backend names an existing Service and one of its ports
     for (const ing of findAll(objects, 'Ingress')) {
       for (const p of ing.spec.rules[0].http.paths) {
@@ -34,7 +49,12 @@ describe('NginxIngress', () => {
 
   test('admits the ingress controller namespace to each routed service only', () => {
     const { chart, api, web } = app();
-    new NginxIngress(chart, 'ingress', { routes: [{ path: '/', backend: web }, { path: '/api', backend: api, stripPrefix: true }] });
+    new NginxIngress(chart, 'ingress', {
+      routes: [
+        { path: '/', backend: web },
+        { path: '/api', backend: api, stripPrefix: true },
+      ],
+    });
     const objects = chart.toJson();
     const policy = find(objects, 'NetworkPolicy', 'web-allow-ingress-ingress');
     expect(policy.spec.podSelector.matchLabels).toEqual(web.podSelector);
@@ -47,7 +67,13 @@ describe('NginxIngress', () => {
 
   test('TLS through cert-manager, body size and timeouts', () => {
     const { chart, web } = app();
-    new NginxIngress(chart, 'ingress', { host: 'shop.example.com', routes: [{ path: '/', backend: web }], tls: { clusterIssuer: 'letsencrypt' }, maxBodySize: '20m', proxyTimeoutSeconds: 120 });
+    new NginxIngress(chart, 'ingress', {
+      host: 'shop.example.com',
+      routes: [{ path: '/', backend: web }],
+      tls: { clusterIssuer: 'letsencrypt' },
+      maxBodySize: '20m',
+      proxyTimeoutSeconds: 120,
+    });
     const ing = find(chart.toJson(), 'Ingress', 'ingress');
     expect(ing.spec.tls).toEqual([{ hosts: ['shop.example.com'], secretName: 'ingress-tls' }]);
     expect(ing.metadata.annotations).toMatchObject({
@@ -59,19 +85,31 @@ describe('NginxIngress', () => {
 
   test('fails when the same host and path are routed twice', () => {
     const { chart, api, web } = app();
-    expect(errorOf(() => new NginxIngress(chart, 'ingress', { host: 'a.example.com', routes: [{ path: '/', backend: web }, { path: '/', backend: api }] })))
-      .toBe("test/ingress: 'routes[1].path' must be unique per host: a.example.com/ is routed twice, got \"/\"");
+    expect(
+      errorOf(
+        () =>
+          new NginxIngress(chart, 'ingress', {
+            host: 'a.example.com',
+            routes: [
+              { path: '/', backend: web },
+              { path: '/', backend: api },
+            ],
+          }),
+      ),
+    ).toBe('test/ingress: \'routes[1].path\' must be unique per host: a.example.com/ is routed twice, got "/"');
   });
 
   test('fails when the host is not a DNS name', () => {
     const { chart, web } = app();
-    expect(errorOf(() => new NginxIngress(chart, 'ingress', { host: 'https://shop.example.com', routes: [{ path: '/', backend: web }] })))
-      .toMatch(/^test\/ingress: 'host' must be a lower-case DNS host name.*got "https:\/\/shop.example.com"$/);
+    expect(
+      errorOf(() => new NginxIngress(chart, 'ingress', { host: 'https://shop.example.com', routes: [{ path: '/', backend: web }] })),
+    ).toMatch(/^test\/ingress: 'host' must be a lower-case DNS host name.*got "https:\/\/shop.example.com"$/);
   });
 
   test('fails when a route path is relative', () => {
     const { chart, web } = app();
-    expect(errorOf(() => new NginxIngress(chart, 'ingress', { routes: [{ path: 'api', backend: web }] })))
-      .toMatch(/^test\/ingress: 'routes\[0\].path' must be an absolute URL path/);
+    expect(errorOf(() => new NginxIngress(chart, 'ingress', { routes: [{ path: 'api', backend: web }] }))).toMatch(
+      /^test\/ingress: 'routes\[0\].path' must be an absolute URL path/,
+    );
   });
 });

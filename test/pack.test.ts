@@ -11,14 +11,23 @@ const ROOT = path.join(__dirname, '..');
 test('the packed library installs, type-checks and synthesizes in a fresh project', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-pack-'));
   try {
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .trim()
+      .split('\n')
+      .pop()!;
     const tarball = path.join(work, packed);
     expect(fs.existsSync(tarball)).toBe(true);
     const project = path.join(work, 'consumer');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: project, stdio: 'pipe' });
-    fs.writeFileSync(path.join(project, 'main.ts'), `
+    fs.writeFileSync(
+      path.join(project, 'main.ts'),
+      `
 import { App, Chart } from 'cdk8s';
 import { AppNamespace, ArgoApp, FastApiBackend, formatFinding, NextFrontend, NginxIngress, Postgres, writeManifests } from 'kstack';
 
@@ -33,13 +42,27 @@ new ArgoApp(chart, 'shop', { repoURL: 'https://github.com/acme/shop.git', destin
 const { files, findings } = writeManifests(app, { env: 'staging' });
 for (const f of findings) console.log(formatFinding(f));
 console.log(files.join('\\n'));
-`);
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, outDir: 'out', types: [] },
-      files: ['main.ts'],
-    }));
-    const tsc = () => execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
-    expect(() => { try { tsc(); } catch (err) { throw new Error(String((err as { stdout: string }).stdout)); } }).not.toThrow();
+`,
+    );
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, outDir: 'out', types: [] },
+        files: ['main.ts'],
+      }),
+    );
+    const tsc = () =>
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], {
+        cwd: project,
+        encoding: 'utf8',
+      });
+    expect(() => {
+      try {
+        tsc();
+      } catch (err) {
+        throw new Error(String((err as { stdout: string }).stdout), { cause: err });
+      }
+    }).not.toThrow();
     const printed = execFileSync(process.execPath, ['out/main.js'], { cwd: project, encoding: 'utf8' });
     expect(printed.trim().split('\n').pop()).toBe(path.join('dist', 'shop.k8s.yaml'));
     const yaml = fs.readFileSync(path.join(project, 'dist', 'shop.k8s.yaml'), 'utf8');

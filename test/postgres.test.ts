@@ -12,10 +12,12 @@ describe('Postgres', () => {
     // THEN
     const sts = find(objects, 'StatefulSet', 'db');
     expect(sts.spec.serviceName).toBe('db-headless');
-    expect(sts.spec.volumeClaimTemplates).toEqual([{
-      metadata: { name: 'data' },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
-    }]);
+    expect(sts.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
+      },
+    ]);
     expect(find(objects, 'Service', 'db-headless').spec.clusterIP).toBe('None');
     const service = find(objects, 'Service', 'db');
     expect(service.spec.ports[0]).toMatchObject({ port: 5432, targetPort: 5432 });
@@ -31,9 +33,18 @@ describe('Postgres', () => {
     const chart = testChart();
     new Postgres(chart, 'db', { existingSecret: 'db-secret' });
     const spec = podSpecOf(find(chart.toJson(), 'StatefulSet', 'db'));
-    expect(spec.securityContext).toMatchObject({ runAsUser: 999, fsGroup: 999, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec.securityContext).toMatchObject({
+      runAsUser: 999,
+      fsGroup: 999,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     const c = spec.containers[0];
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.readinessProbe.exec.command.join(' ')).toContain('pg_isready');
     expect(c.livenessProbe.exec.command.join(' ')).toContain('pg_isready');
   });
@@ -50,7 +61,12 @@ describe('Postgres', () => {
     const chart = testChart();
     const db = new Postgres(chart, 'orders', { existingSecret: 'orders-secret', databaseName: 'shop', user: 'shopper' });
     expect(db.connectionSecretData('p@ss/w')).toEqual({
-      database: 'shop', user: 'shopper', password: 'p@ss/w', host: 'orders', port: '5432', url: 'postgresql://shopper:p%40ss%2Fw@orders:5432/shop',
+      database: 'shop',
+      user: 'shopper',
+      password: 'p@ss/w',
+      host: 'orders',
+      port: '5432',
+      url: 'postgresql://shopper:p%40ss%2Fw@orders:5432/shop',
     });
   });
 
@@ -87,7 +103,9 @@ describe('Postgres', () => {
     const objects = chart.toJson();
     const policy = find(objects, 'NetworkPolicy', 'db-allow-clients');
     expect(policy.spec.podSelector.matchLabels).toEqual(find(objects, 'Service', 'db').spec.selector);
-    expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { [db.accessLabel]: 'true' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { [db.accessLabel]: 'true' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+    ]);
   });
 
   test('fromExisting carries only Secret references and allows egress to the managed database', () => {
@@ -110,12 +128,14 @@ describe('Postgres', () => {
   });
 
   test('fails when the storage size is not a quantity', () => {
-    expect(errorOf(() => new Postgres(testChart(), 'db', { storageSize: '1GB' })))
-      .toMatch(/^test\/db: 'storageSize' must be a storage quantity.*got "1GB"$/);
+    expect(errorOf(() => new Postgres(testChart(), 'db', { storageSize: '1GB' }))).toMatch(
+      /^test\/db: 'storageSize' must be a storage quantity.*got "1GB"$/,
+    );
   });
 
   test('fails when the backup schedule is not a cron expression', () => {
-    expect(errorOf(() => new Postgres(testChart(), 'db', { backup: { schedule: 'nightly' } })))
-      .toMatch(/^test\/db\/backup: 'schedule' must be a five-field cron schedule.*got "nightly"$/);
+    expect(errorOf(() => new Postgres(testChart(), 'db', { backup: { schedule: 'nightly' } }))).toMatch(
+      /^test\/db\/backup: 'schedule' must be a five-field cron schedule.*got "nightly"$/,
+    );
   });
 });

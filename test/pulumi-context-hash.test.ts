@@ -14,7 +14,7 @@ function tree(files: Record<string, string>): string {
 }
 
 const base = {
-  'Dockerfile': 'FROM scratch\n',
+  Dockerfile: 'FROM scratch\n',
   '.dockerignore': '# build output\n.next\n*.log\n**/__pycache__\n!keep.log\n',
   'app/main.py': 'print(1)\n',
   'app/__pycache__/main.pyc': 'x',
@@ -40,14 +40,21 @@ describe('build context hash', () => {
     const before = hashBuildContext(tree(base), 'Dockerfile');
     expect(hashBuildContext(tree({ ...base, 'app/main.py': 'print(2)\n' }), 'Dockerfile')).not.toBe(before);
     expect(hashBuildContext(tree({ ...base, 'app/new.py': '' }), 'Dockerfile')).not.toBe(before);
-    expect(hashBuildContext(tree({ ...base, 'Dockerfile': 'FROM busybox\n' }), 'Dockerfile')).not.toBe(before);
-    expect(hashBuildContext(tree({ ...base, 'node_modules/dep/index.js': 'y', '.next/cache/b': 'y', 'debug.log': 'y', 'app/__pycache__/x.pyc': 'y' }), 'Dockerfile')).toBe(before);
+    expect(hashBuildContext(tree({ ...base, Dockerfile: 'FROM busybox\n' }), 'Dockerfile')).not.toBe(before);
+    expect(
+      hashBuildContext(
+        tree({ ...base, 'node_modules/dep/index.js': 'y', '.next/cache/b': 'y', 'debug.log': 'y', 'app/__pycache__/x.pyc': 'y' }),
+        'Dockerfile',
+      ),
+    ).toBe(before);
   });
 
   test('the Dockerfile counts even when .dockerignore lists it (as the examples do)', () => {
     const ctx = { ...base, '.dockerignore': 'Dockerfile\n.dockerignore\n' };
     expect(contextFiles(tree(ctx))).not.toContain('Dockerfile');
-    expect(hashBuildContext(tree({ ...ctx, 'Dockerfile': 'FROM busybox\n' }), 'Dockerfile')).not.toBe(hashBuildContext(tree(ctx), 'Dockerfile'));
+    expect(hashBuildContext(tree({ ...ctx, Dockerfile: 'FROM busybox\n' }), 'Dockerfile')).not.toBe(
+      hashBuildContext(tree(ctx), 'Dockerfile'),
+    );
   });
 
   test('dockerignore patterns', () => {
@@ -65,7 +72,10 @@ describe('build context hash', () => {
 describe('plan helpers', () => {
   test('parseImage splits off registry host and tag', () => {
     expect(parseImage('localhost:5000/kstack-backend:dev')).toEqual({ registry: 'localhost:5000', repository: 'kstack-backend' });
-    expect(parseImage('ghcr.io/kstack-dev/kstack-frontend:0.1.0')).toEqual({ registry: 'ghcr.io', repository: 'kstack-dev/kstack-frontend' });
+    expect(parseImage('ghcr.io/kstack-dev/kstack-frontend:0.1.0')).toEqual({
+      registry: 'ghcr.io',
+      repository: 'kstack-dev/kstack-frontend',
+    });
     expect(parseImage('acme/api@sha256:abc')).toEqual({ repository: 'acme/api' });
     expect(parseImage('postgres:16.10')).toEqual({ repository: 'postgres' });
   });

@@ -16,7 +16,12 @@ import { manifestYaml } from '../lib';
 const ROOT = path.resolve(__dirname, '..');
 const MOCK_PASSWORD = 'MockGeneratedPassw0rdFromRandom1';
 
-interface Registration { type: string; name: string; inputs: any; provider?: string }
+interface Registration {
+  type: string;
+  name: string;
+  inputs: any;
+  provider?: string;
+}
 const registered: Registration[] = [];
 
 const K3D_CONFIG = {
@@ -29,14 +34,19 @@ const K3D_CONFIG = {
 /** Fresh mocks and config for one stack. */
 function useStack(stack: string, config: Record<string, string>): void {
   registered.length = 0;
-  pulumi.runtime.setMocks({
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      const state = args.type === 'random:index/randomPassword:RandomPassword' ? { ...args.inputs, result: MOCK_PASSWORD } : args.inputs;
-      return { id: `${args.name}_id`, state };
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const state = args.type === 'random:index/randomPassword:RandomPassword' ? { ...args.inputs, result: MOCK_PASSWORD } : args.inputs;
+        return { id: `${args.name}_id`, state };
+      },
+      call: () => ({}),
     },
-    call: () => ({}),
-  }, 'kstack', stack, false);
+    'kstack',
+    stack,
+    false,
+  );
   pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`kstack:${k}`, v])));
 }
 
@@ -53,8 +63,12 @@ async function settled(d: KstackDeployment): Promise<void> {
 const flush = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 const isK8sObject = (r: Registration) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release';
-const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const yamlOf = (env: string) => synthesizeEnv(environments[env]).files.map((f) => manifestYaml(f.objects)).join('---\n');
+const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
+  `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const yamlOf = (env: string) =>
+  synthesizeEnv(environments[env])
+    .files.map((f) => manifestYaml(f.objects))
+    .join('---\n');
 
 describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
   const env = environments[envName];
@@ -67,7 +81,11 @@ describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
   });
 
   test('registers every synthesized object as its own resource, and nothing else', () => {
-    const expected = new Set(synthesizeEnv(env).files.flatMap((f) => f.objects).map(keyOf));
+    const expected = new Set(
+      synthesizeEnv(env)
+        .files.flatMap((f) => f.objects)
+        .map(keyOf),
+    );
     // Staging's in-cluster database has no Secret in the YAML (created out of band there): the Pulumi path creates it.
     if (envName === 'staging') expected.add('Secret/kstack-staging/db-credentials');
     const objects = registered.filter(isK8sObject);
@@ -76,7 +94,9 @@ describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
     expect(new Set(actual)).toEqual(expected);
     for (const r of objects) {
       expect(r.name).toBe([r.inputs.kind, r.inputs.metadata.namespace, r.inputs.metadata.name].filter(Boolean).join('-').toLowerCase());
-      expect(r.type).toBe(`kubernetes:${r.inputs.apiVersion.includes('/') ? r.inputs.apiVersion : `core/${r.inputs.apiVersion}`}:${r.inputs.kind}`);
+      expect(r.type).toBe(
+        `kubernetes:${r.inputs.apiVersion.includes('/') ? r.inputs.apiVersion : `core/${r.inputs.apiVersion}`}:${r.inputs.kind}`,
+      );
     }
     expect(objects.some((r) => r.inputs.kind === 'Application')).toBe(env.argo !== undefined);
   });
@@ -93,7 +113,8 @@ describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
       }
       if (key.startsWith('Ingress/')) expect(deps.includes(d.ingressNginx!)).toBe(d.ingressNginx !== undefined);
     }
-    for (const [workload, image] of d.images) expect(d.resourceOptions.get(`Deployment/${env.namespace}/${workload}`)!.dependsOn).toContain(image);
+    for (const [workload, image] of d.images)
+      expect(d.resourceOptions.get(`Deployment/${env.namespace}/${workload}`)!.dependsOn).toContain(image);
   });
 
   test('uses one explicit provider with the configured context and server-side apply', () => {
@@ -108,7 +129,8 @@ describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
     expect(d.outputs.namespace).toBe(env.namespace);
     expect(d.outputs.appUrl).toBe(`${env.tls ? 'https' : 'http'}://${env.host}`);
     const deployments = registered.filter((r) => r.inputs.kind === 'Deployment');
-    for (const dep of deployments) expect(d.outputs.images[dep.inputs.metadata.name]).toBe(dep.inputs.spec.template.spec.containers[0].image);
+    for (const dep of deployments)
+      expect(d.outputs.images[dep.inputs.metadata.name]).toBe(dep.inputs.spec.template.spec.containers[0].image);
   });
 });
 
@@ -144,7 +166,10 @@ describe('images (dev: built from examples/fullstack)', () => {
     const prod = deployKstack();
     await settled(prod);
     expect(registered.filter((r) => r.type.startsWith('docker:'))).toHaveLength(0);
-    const images = registered.filter((r) => r.inputs.kind === 'Deployment').map((r) => r.inputs.spec.template.spec.containers[0].image).sort();
+    const images = registered
+      .filter((r) => r.inputs.kind === 'Deployment')
+      .map((r) => r.inputs.spec.template.spec.containers[0].image)
+      .sort();
     expect(images).toEqual(['ghcr.io/kstack-dev/kstack-backend:0.1.0', 'ghcr.io/kstack-dev/kstack-frontend:0.1.0']);
   });
 
@@ -203,11 +228,18 @@ describe('database password', () => {
     expect(await pulumi.isSecret(secret.stringData)).toBe(true);
     const data = await valueOf<Record<string, string>>(secret.stringData);
     expect(data).toEqual({
-      database: 'app', user: 'app', host: 'db', port: '5432', password: MOCK_PASSWORD, url: `postgresql://app:${MOCK_PASSWORD}@db:5432/app`,
+      database: 'app',
+      user: 'app',
+      host: 'db',
+      port: '5432',
+      password: MOCK_PASSWORD,
+      url: `postgresql://app:${MOCK_PASSWORD}@db:5432/app`,
     });
 
     // Nowhere else: not in other resources, not in the synthesized YAML, not in the stack config.
-    const others = registered.filter((r) => !(r.type === 'kubernetes:core/v1:Secret' && keyOf(r.inputs) === key) && !r.type.startsWith('random:'));
+    const others = registered.filter(
+      (r) => !(r.type === 'kubernetes:core/v1:Secret' && keyOf(r.inputs) === key) && !r.type.startsWith('random:'),
+    );
     expect(JSON.stringify(others)).not.toContain(MOCK_PASSWORD);
     expect(yamlOf(envName)).not.toContain(MOCK_PASSWORD);
     expect(JSON.stringify(pulumi.runtime.allConfig())).not.toContain(MOCK_PASSWORD);
@@ -255,7 +287,10 @@ describe('bad input: one clear error before any resource', () => {
 
   test('missing kubeContext', async () => {
     useStack('dev', { registry: 'localhost:5000' });
-    await expectNothingRegistered(() => deployKstack(), /kstack:kubeContext is not set for stack 'dev'.*pulumi config set kstack:kubeContext/);
+    await expectNothingRegistered(
+      () => deployKstack(),
+      /kstack:kubeContext is not set for stack 'dev'.*pulumi config set kstack:kubeContext/,
+    );
   });
 
   test('bad imageMode', async () => {
@@ -266,19 +301,32 @@ describe('bad input: one clear error before any resource', () => {
   test('build context folder that does not exist', async () => {
     useStack('dev', K3D_CONFIG);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-pulumi-'));
-    await expectNothingRegistered(() => deployKstack({ rootDir: empty }), /build context of 'api' not found: .*examples\/fullstack\/backend.*build context of 'web' not found/);
+    await expectNothingRegistered(
+      () => deployKstack({ rootDir: empty }),
+      /build context of 'api' not found: .*examples\/fullstack\/backend.*build context of 'web' not found/,
+    );
   });
 
   test('an env the validation rejects (same checks as the YAML path)', async () => {
     useStack('prod', { kubeContext: 'ctx' });
-    const config = { env: { ...environments.prod, version: 'latest' }, kubeContext: 'ctx', installIngressNginx: false, ingressNginxVersion: '4.12.1', imageMode: 'registry' as const };
+    const config = {
+      env: { ...environments.prod, version: 'latest' },
+      kubeContext: 'ctx',
+      installIngressNginx: false,
+      ingressNginxVersion: '4.12.1',
+      imageMode: 'registry' as const,
+    };
     await expectNothingRegistered(() => deployKstack({ config }), /prod: 'version' must be a pinned version outside dev/);
   });
 
   test('the errors are RunErrors (Pulumi prints the message without a stack trace)', () => {
     useStack('qa', { kubeContext: 'x' });
     let err: unknown;
-    try { deployKstack(); } catch (e) { err = e; }
+    try {
+      deployKstack();
+    } catch (e) {
+      err = e;
+    }
     expect(pulumi.RunError.isInstance(err)).toBe(true);
   });
 });

@@ -45,18 +45,30 @@ describe('bin/vendor.js', () => {
     write(path.join(root, 'package.json'), JSON.stringify({ name: 'x', dependencies: { fakepkg: '1.0.0', 'kubernetes-models': '4.5.1' } }));
     write(path.join(root, 'node_modules', '.package-lock.json'), '{}');
     write(path.join(pkgDir(), 'package.json'), JSON.stringify({ name: 'fakepkg', main: 'lib/index.js' }));
-    write(path.join(pkgDir(), 'lib', 'index.js'), "exports.word = 'first';\nexports.dir = __dirname;\nexports.file = __filename;\nexports.inner = require('./inner').inner;\n");
+    write(
+      path.join(pkgDir(), 'lib', 'index.js'),
+      "exports.word = 'first';\nexports.dir = __dirname;\nexports.file = __filename;\nexports.inner = require('./inner').inner;\n",
+    );
     write(path.join(pkgDir(), 'lib', 'inner.js'), "exports.inner = 'inner';\n");
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   test('bundles the runtime dependencies, except the lazily loaded ones, keeping each file its own __dirname', () => {
-    expect(load()).toEqual({ names: ['fakepkg'], word: 'first', inner: 'inner', dir: path.join(pkgDir(), 'lib'), file: path.join(pkgDir(), 'lib', 'index.js') });
+    expect(load()).toEqual({
+      names: ['fakepkg'],
+      word: 'first',
+      inner: 'inner',
+      dir: path.join(pkgDir(), 'lib'),
+      file: path.join(pkgDir(), 'lib', 'index.js'),
+    });
   });
 
   test('loads a lazily bundled module on its first require, from the bundle', () => {
     // GIVEN a package that records being loaded, bundled lazily
-    write(path.join(root, 'node_modules', 'lazypkg', 'index.js'), 'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\nexports.value = 42;\n');
+    write(
+      path.join(root, 'node_modules', 'lazypkg', 'index.js'),
+      'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\nexports.value = 42;\n',
+    );
     const vendor = path.join(ROOT, 'bin/vendor.js');
     const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
       loadVendor({ root: ${JSON.stringify(root)}, lazyNames: ['lazypkg'], cacheDir: ${JSON.stringify(cacheDir())} }).then((v) => {
@@ -102,27 +114,37 @@ describe('bin/run.js', () => {
     // GIVEN an entry and a helper that both import cdk8s
     const entry = path.join(dir, 'entry.ts');
     write(path.join(dir, 'helper.ts'), "import * as cdk8s from 'cdk8s';\nexport const App = cdk8s.App;\n");
-    write(entry, [
-      "import * as cdk8s from 'cdk8s';",
-      "import { App } from './helper';",
-      "const fromNodeModules = require(require.resolve('cdk8s'));",
-      'console.log(JSON.stringify({ same: cdk8s.App === App, vendored: cdk8s.App !== fromNodeModules.App, argv: process.argv.slice(1) }));',
-      '',
-    ].join('\n'));
+    write(
+      entry,
+      [
+        "import * as cdk8s from 'cdk8s';",
+        "import { App } from './helper';",
+        "const fromNodeModules = require(require.resolve('cdk8s'));",
+        'console.log(JSON.stringify({ same: cdk8s.App === App, vendored: cdk8s.App !== fromNodeModules.App, argv: process.argv.slice(1) }));',
+        '',
+      ].join('\n'),
+    );
     // WHEN it runs THEN both see the same module, and it is the bundle's
     expect(JSON.parse(node(['bin/run.js', entry, 'a1']).stdout)).toEqual({ same: true, vendored: true, argv: [entry, 'a1'] });
     // AND with KSTACK_VENDOR=0 they load node_modules
-    expect(JSON.parse(node(['bin/run.js', entry, 'a1'], { KSTACK_VENDOR: '0' }).stdout)).toEqual({ same: true, vendored: false, argv: [entry, 'a1'] });
+    expect(JSON.parse(node(['bin/run.js', entry, 'a1'], { KSTACK_VENDOR: '0' }).stdout)).toEqual({
+      same: true,
+      vendored: false,
+      argv: [entry, 'a1'],
+    });
   });
 
   test('an error in the entry exits 1 with its message and the source file in the stack', () => {
     const entry = path.join(dir, 'entry.ts');
-    write(entry, [
-      "import { App, Chart } from 'cdk8s';",
-      "import { FastApiBackend } from '../../lib';",
-      "new FastApiBackend(new Chart(new App(), 'c'), 'api', { image: 'x:1', replicas: 0 });",
-      '',
-    ].join('\n'));
+    write(
+      entry,
+      [
+        "import { App, Chart } from 'cdk8s';",
+        "import { FastApiBackend } from '../../lib';",
+        "new FastApiBackend(new Chart(new App(), 'c'), 'api', { image: 'x:1', replicas: 0 });",
+        '',
+      ].join('\n'),
+    );
     const r = node(['bin/run.js', entry]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("c/api: 'replicas' must be >= 1, got 0");
@@ -133,7 +155,10 @@ describe('bin/run.js', () => {
     // GIVEN no schema-result cache, so every object is schema-checked
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-lazy-'));
     const probe = path.join(dir, 'probe.js');
-    fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('kubernetes-models'))) + '\\n'));\n");
+    fs.writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('kubernetes-models'))) + '\\n'));\n",
+    );
     try {
       // WHEN all environments are synthesized
       const r = node(['-r', probe, 'bin/run.js', 'bin/synth.ts', '--out', out], { KSTACK_GATE_CACHE: '0' });
@@ -151,10 +176,15 @@ describe('bin/run.js', () => {
     try {
       expect(node(['bin/run.js', 'bin/synth.ts', '--out', vendored]).status).toBe(0);
       expect(node(['bin/run.js', 'bin/synth.ts', '--out', plain], { KSTACK_VENDOR: '0' }).status).toBe(0);
-      const files = (d: string): string[] => fs.readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(d, f)).isFile()).sort();
+      const files = (d: string): string[] =>
+        fs
+          .readdirSync(d, { recursive: true, encoding: 'utf8' })
+          .filter((f) => fs.statSync(path.join(d, f)).isFile())
+          .sort();
       expect(files(vendored)).toEqual(files(plain));
       expect(files(vendored)).toContain(path.join('prod', 'app.k8s.yaml'));
-      for (const f of files(vendored)) expect(fs.readFileSync(path.join(vendored, f), 'utf8')).toBe(fs.readFileSync(path.join(plain, f), 'utf8'));
+      for (const f of files(vendored))
+        expect(fs.readFileSync(path.join(vendored, f), 'utf8')).toBe(fs.readFileSync(path.join(plain, f), 'utf8'));
     } finally {
       fs.rmSync(vendored, { recursive: true, force: true });
       fs.rmSync(plain, { recursive: true, force: true });

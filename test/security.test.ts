@@ -10,7 +10,11 @@ describe('hardenPodSpec', () => {
     const deployment = new kplus.Deployment(chart, 'web', { metadata: { name: 'web' } });
     deployment.addContainer({ name: 'app', image: 'app:1', securityContext: restrictedContainer(1000, 1000, true) });
     deployment.addContainer({ name: 'sidecar', image: 'sidecar:1', securityContext: { ensureNonRoot: true, user: 1000 } });
-    deployment.addInitContainer({ name: 'init', image: 'init:1', securityContext: { ensureNonRoot: true, user: 1000, capabilities: { drop: [kplus.Capability.NET_RAW] } } });
+    deployment.addInitContainer({
+      name: 'init',
+      image: 'init:1',
+      securityContext: { ensureNonRoot: true, user: 1000, capabilities: { drop: [kplus.Capability.NET_RAW] } },
+    });
     // WHEN hardened
     hardenPodSpec(deployment, '/spec/template/spec');
     // THEN only the containers without drop ALL get a capabilities patch, and all end up with it

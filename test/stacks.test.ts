@@ -25,7 +25,11 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
   const objects = objectsOf(env);
 
   test('matches its snapshot', () => {
-    expect(synthesizeEnv(environments[env]).files.map((f) => `# ${f.path}\n${manifestYaml(f.objects)}`).join('\n')).toMatchSnapshot();
+    expect(
+      synthesizeEnv(environments[env])
+        .files.map((f) => `# ${f.path}\n${manifestYaml(f.objects)}`)
+        .join('\n'),
+    ).toMatchSnapshot();
   });
 
   test('every object validates against the Kubernetes or Argo CD schema', () => {
@@ -52,11 +56,19 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
       expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       expect(spec.hostNetwork).toBeFalsy();
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
-        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.securityContext.capabilities.add).toBeUndefined();
         expect(c.securityContext.runAsUser).toBeGreaterThan(0);
       }
-      for (const v of spec.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([expect.stringMatching(/^(emptyDir|persistentVolumeClaim|configMap|secret|projected|downwardAPI|ephemeral|csi)$/)]);
+      for (const v of spec.volumes ?? [])
+        expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([
+          expect.stringMatching(/^(emptyDir|persistentVolumeClaim|configMap|secret|projected|downwardAPI|ephemeral|csi)$/),
+        ]);
     }
   });
 
@@ -71,7 +83,9 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
     const ns = environments[env].namespace;
     expect(find(objects, 'Namespace', ns)).toBeDefined();
     expect(find(objects, 'NetworkPolicy', 'default-deny').spec.podSelector).toEqual({});
-    const templates = objects.filter((o) => WORKLOAD_KINDS.has(o.kind) && o.kind !== 'CronJob').map((w: any) => w.spec.template.metadata.labels);
+    const templates = objects
+      .filter((o) => WORKLOAD_KINDS.has(o.kind) && o.kind !== 'CronJob')
+      .map((w: any) => w.spec.template.metadata.labels);
     for (const svc of findAll(objects, 'Service')) {
       const selector = svc.spec.selector as Record<string, string>;
       expect(templates.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v))).toBe(true);
@@ -81,9 +95,14 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
   test('common labels are on every namespaced object', () => {
     for (const o of objects.filter((x) => x.metadata.namespace === environments[env].namespace)) {
       const labels = (o.metadata as any).labels;
-      expect(Object.keys(labels)).toEqual(expect.arrayContaining([
-        'app.kubernetes.io/part-of', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by',
-      ]));
+      expect(Object.keys(labels)).toEqual(
+        expect.arrayContaining([
+          'app.kubernetes.io/part-of',
+          'app.kubernetes.io/instance',
+          'app.kubernetes.io/version',
+          'app.kubernetes.io/managed-by',
+        ]),
+      );
     }
   });
 });
@@ -143,7 +162,10 @@ describe('synth command', () => {
     const viaCli = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cdk8s-'));
     const direct = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-direct-'));
     try {
-      execFileSync(process.execPath, ['node_modules/cdk8s-cli/bin/cdk8s', 'synth', '--no-check-upgrade', '--output', viaCli], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(process.execPath, ['node_modules/cdk8s-cli/bin/cdk8s', 'synth', '--no-check-upgrade', '--output', viaCli], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      });
       execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', direct], { cwd: ROOT, stdio: 'pipe' });
       for (const env of ENV_NAMES) {
         const file = path.join(env, 'app.k8s.yaml');

@@ -22,7 +22,12 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 /** Every file of a folder, parsed: name -> documents. */
 function readFolder(dir: string): Record<string, unknown[]> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS())]));
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS())]),
+  );
 }
 
 /** A namespace with one backend: passes the gate in any env when the image is pinned. */
@@ -125,7 +130,9 @@ describe('writeManifests', () => {
 
   test('fails when the app writes one file per resource', () => {
     const message = errorOf(() => writeManifests(smallApp({ yamlOutputType: YamlOutputType.FILE_PER_RESOURCE }), { outdir: tmp() }));
-    expect(message).toBe("app: 'yamlOutputType' must be FILE_PER_CHART or FILE_PER_APP for writeManifests (use app.synth() for one file per resource), got \"FILE_PER_RESOURCE\"");
+    expect(message).toBe(
+      'app: \'yamlOutputType\' must be FILE_PER_CHART or FILE_PER_APP for writeManifests (use app.synth() for one file per resource), got "FILE_PER_RESOURCE"',
+    );
   });
 });
 
@@ -175,6 +182,8 @@ describe('the README example', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const docs = readFolder(path.join(dir, 'dist'))['shop.k8s.yaml'] as { kind: string; metadata: { name: string } }[];
-    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(expect.arrayContaining(['Deployment/api', 'Deployment/web', 'StatefulSet/db', 'Ingress/ingress']));
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(
+      expect.arrayContaining(['Deployment/api', 'Deployment/web', 'StatefulSet/db', 'Ingress/ingress']),
+    );
   });
 });

@@ -13,7 +13,9 @@ export function testChart(namespace = 'shop'): Chart {
 export function find(objects: readonly K8sObject[], kind: string, name: string): any {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
   if (found.length !== 1) {
-    throw new Error(`expected one ${kind}/${name}, found ${found.length}; objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+    throw new Error(
+      `expected one ${kind}/${name}, found ${found.length}; objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+    );
   }
   return found[0];
 }

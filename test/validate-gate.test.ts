@@ -5,14 +5,23 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  assertGate, collectGateContext, FastApiBackend, Finding, formatFinding, gateErrors, gateWarnings, KstackGateError, KstackPropError,
-  manifestYaml, RULES, validateObjects, waive,
+  assertGate,
+  collectGateContext,
+  FastApiBackend,
+  Finding,
+  formatFinding,
+  gateErrors,
+  gateWarnings,
+  KstackGateError,
+  KstackPropError,
+  manifestYaml,
+  RULES,
+  validateObjects,
+  waive,
 } from '../lib';
 import { environments } from '../stacks/environments';
 import { synthesizeEnv } from '../stacks/synth';
 import { testChart } from './util';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'shop';
@@ -34,7 +43,9 @@ function goodSet(): any[] {
   };
   return [
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: NS, labels },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: NS, labels },
       spec: {
         replicas: 2,
         selector: { matchLabels: labels },
@@ -49,18 +60,44 @@ function goodSet(): any[] {
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: NS }, spec: { selector: labels, ports: [{ name: 'http', port: 8000, targetPort: 'http' }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: NS },
+      spec: { selector: labels, ports: [{ name: 'http', port: 8000, targetPort: 'http' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-config', namespace: NS }, data: { PORT: '8000' } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: NS }, automountServiceAccountToken: false },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
-    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api', namespace: NS }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
     {
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: NS },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace: NS },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'api', namespace: NS },
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'api', namespace: NS },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 2, maxReplicas: 4 },
     },
     {
-      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'api', namespace: NS },
-      spec: { rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8000 } } } }] } }] },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'api', namespace: NS },
+      spec: {
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8000 } } } }] },
+          },
+        ],
+      },
     },
   ];
 }
@@ -92,38 +129,206 @@ describe('validation gate: the good set', () => {
 /** One row per rule: the mutation that breaks it, and the env it is checked in. */
 const cases: ReadonlyArray<{ rule: string; given: string; mutate: (objs: any[]) => void; env?: string; external?: string[] }> = [
   { rule: 'schema/object', given: 'a document without apiVersion and metadata.name', mutate: (o) => o.push({ kind: 'ConfigMap' }) },
-  { rule: 'schema/openapi', given: 'replicas given as a string', mutate: (o) => { deployment(o).spec.replicas = 'three'; } },
-  { rule: 'schema/unknown-kind', given: 'a custom resource the gate has no schema for', mutate: (o) => o.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: NS } }) },
-  { rule: 'schema/name', given: 'a ConfigMap named with upper case and underscores', mutate: (o) => { o[2].metadata.name = 'Api_Config'; } },
-  { rule: 'schema/labels', given: 'a label value of 70 characters', mutate: (o) => { o[2].metadata.labels = { team: 'x'.repeat(70) }; } },
-  { rule: 'schema/selector', given: 'a selector the pod template labels do not satisfy', mutate: (o) => { deployment(o).spec.selector = { matchLabels: { app: 'other' } }; } },
-  { rule: 'schema/port-name', given: 'a container port name longer than 15 characters', mutate: (o) => { container(o).ports[0].name = 'http-api-primary'; o[1].spec.ports[0].targetPort = 8000; container(o).readinessProbe.httpGet.port = 8000; } },
-  { rule: 'schema/container-name', given: 'an init container with the same name as the main container', mutate: (o) => { podSpec(o).initContainers = [{ ...container(o), ports: undefined, readinessProbe: undefined, livenessProbe: undefined }]; } },
-  { rule: 'schema/volume-mount', given: 'a mount of a volume the pod does not declare', mutate: (o) => { container(o).volumeMounts.push({ name: 'cache', mountPath: '/cache' }); } },
+  {
+    rule: 'schema/openapi',
+    given: 'replicas given as a string',
+    mutate: (o) => {
+      deployment(o).spec.replicas = 'three';
+    },
+  },
+  {
+    rule: 'schema/unknown-kind',
+    given: 'a custom resource the gate has no schema for',
+    mutate: (o) => o.push({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: NS } }),
+  },
+  {
+    rule: 'schema/name',
+    given: 'a ConfigMap named with upper case and underscores',
+    mutate: (o) => {
+      o[2].metadata.name = 'Api_Config';
+    },
+  },
+  {
+    rule: 'schema/labels',
+    given: 'a label value of 70 characters',
+    mutate: (o) => {
+      o[2].metadata.labels = { team: 'x'.repeat(70) };
+    },
+  },
+  {
+    rule: 'schema/selector',
+    given: 'a selector the pod template labels do not satisfy',
+    mutate: (o) => {
+      deployment(o).spec.selector = { matchLabels: { app: 'other' } };
+    },
+  },
+  {
+    rule: 'schema/port-name',
+    given: 'a container port name longer than 15 characters',
+    mutate: (o) => {
+      container(o).ports[0].name = 'http-api-primary';
+      o[1].spec.ports[0].targetPort = 8000;
+      container(o).readinessProbe.httpGet.port = 8000;
+    },
+  },
+  {
+    rule: 'schema/container-name',
+    given: 'an init container with the same name as the main container',
+    mutate: (o) => {
+      podSpec(o).initContainers = [{ ...container(o), ports: undefined, readinessProbe: undefined, livenessProbe: undefined }];
+    },
+  },
+  {
+    rule: 'schema/volume-mount',
+    given: 'a mount of a volume the pod does not declare',
+    mutate: (o) => {
+      container(o).volumeMounts.push({ name: 'cache', mountPath: '/cache' });
+    },
+  },
   { rule: 'schema/duplicate-object', given: 'the same ConfigMap twice', mutate: (o) => o.push(JSON.parse(JSON.stringify(o[2]))) },
-  { rule: 'ref/service-selector', given: 'a Service selecting labels no pod has', mutate: (o) => { o[1].spec.selector = { 'app.kubernetes.io/name': 'apii' }; } },
-  { rule: 'ref/ingress-backend', given: 'an Ingress routing to a port the Service lacks', mutate: (o) => { o[7].spec.rules[0].http.paths[0].backend.service.port.number = 9000; } },
-  { rule: 'ref/hpa-target', given: 'an HPA scaling a Deployment that does not exist', mutate: (o) => { o[6].spec.scaleTargetRef.name = 'worker'; } },
-  { rule: 'ref/probe-port', given: 'a readiness probe naming a port the container does not have', mutate: (o) => { container(o).readinessProbe.httpGet.port = 'metrics'; } },
-  { rule: 'ref/configmap', given: 'envFrom of a ConfigMap that is not in the set', mutate: (o) => { container(o).envFrom[0].configMapRef.name = 'api-settings'; } },
+  {
+    rule: 'ref/service-selector',
+    given: 'a Service selecting labels no pod has',
+    mutate: (o) => {
+      o[1].spec.selector = { 'app.kubernetes.io/name': 'apii' };
+    },
+  },
+  {
+    rule: 'ref/ingress-backend',
+    given: 'an Ingress routing to a port the Service lacks',
+    mutate: (o) => {
+      o[7].spec.rules[0].http.paths[0].backend.service.port.number = 9000;
+    },
+  },
+  {
+    rule: 'ref/hpa-target',
+    given: 'an HPA scaling a Deployment that does not exist',
+    mutate: (o) => {
+      o[6].spec.scaleTargetRef.name = 'worker';
+    },
+  },
+  {
+    rule: 'ref/probe-port',
+    given: 'a readiness probe naming a port the container does not have',
+    mutate: (o) => {
+      container(o).readinessProbe.httpGet.port = 'metrics';
+    },
+  },
+  {
+    rule: 'ref/configmap',
+    given: 'envFrom of a ConfigMap that is not in the set',
+    mutate: (o) => {
+      container(o).envFrom[0].configMapRef.name = 'api-settings';
+    },
+  },
   { rule: 'ref/secret', given: 'a secretKeyRef to a Secret neither in the set nor external', mutate: () => undefined, external: [] },
-  { rule: 'ref/pvc', given: 'a volume of a PersistentVolumeClaim that is not in the set', mutate: (o) => { podSpec(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'api-data' } }); } },
-  { rule: 'ref/service-account', given: 'a serviceAccountName that is not in the set', mutate: (o) => { podSpec(o).serviceAccountName = 'robot'; } },
-  { rule: 'pss/host-namespaces', given: 'hostNetwork: true', mutate: (o) => { podSpec(o).hostNetwork = true; } },
-  { rule: 'pss/host-ports', given: 'a hostPort', mutate: (o) => { container(o).ports[0].hostPort = 8000; } },
-  { rule: 'pss/privileged', given: 'a privileged container', mutate: (o) => { container(o).securityContext.privileged = true; } },
-  { rule: 'pss/privilege-escalation', given: 'no allowPrivilegeEscalation: false', mutate: (o) => { delete container(o).securityContext.allowPrivilegeEscalation; } },
-  { rule: 'pss/capabilities', given: 'an added SYS_ADMIN capability', mutate: (o) => { container(o).securityContext.capabilities.add = ['SYS_ADMIN']; } },
-  { rule: 'pss/run-as-non-root', given: 'runAsNonRoot set nowhere', mutate: (o) => { delete podSpec(o).securityContext.runAsNonRoot; delete container(o).securityContext.runAsNonRoot; } },
-  { rule: 'pss/seccomp', given: 'an Unconfined seccomp profile', mutate: (o) => { podSpec(o).securityContext.seccompProfile.type = 'Unconfined'; } },
-  { rule: 'pss/volume-types', given: 'a hostPath volume', mutate: (o) => { podSpec(o).volumes[0] = { name: 'tmp', hostPath: { path: '/var/tmp' } }; } },
-  { rule: 'pss/proc-sysctls', given: 'an unsafe sysctl', mutate: (o) => { podSpec(o).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }]; } },
-  { rule: 'policy/resources', given: 'no memory limit', mutate: (o) => { delete container(o).resources.limits; } },
-  { rule: 'policy/probes', given: 'a long-running container without a liveness probe', mutate: (o) => { delete container(o).livenessProbe; } },
-  { rule: 'policy/image-tag', given: "an image tagged 'latest' in prod", mutate: (o) => { container(o).image = 'ghcr.io/acme/api:latest'; } },
+  {
+    rule: 'ref/pvc',
+    given: 'a volume of a PersistentVolumeClaim that is not in the set',
+    mutate: (o) => {
+      podSpec(o).volumes.push({ name: 'data', persistentVolumeClaim: { claimName: 'api-data' } });
+    },
+  },
+  {
+    rule: 'ref/service-account',
+    given: 'a serviceAccountName that is not in the set',
+    mutate: (o) => {
+      podSpec(o).serviceAccountName = 'robot';
+    },
+  },
+  {
+    rule: 'pss/host-namespaces',
+    given: 'hostNetwork: true',
+    mutate: (o) => {
+      podSpec(o).hostNetwork = true;
+    },
+  },
+  {
+    rule: 'pss/host-ports',
+    given: 'a hostPort',
+    mutate: (o) => {
+      container(o).ports[0].hostPort = 8000;
+    },
+  },
+  {
+    rule: 'pss/privileged',
+    given: 'a privileged container',
+    mutate: (o) => {
+      container(o).securityContext.privileged = true;
+    },
+  },
+  {
+    rule: 'pss/privilege-escalation',
+    given: 'no allowPrivilegeEscalation: false',
+    mutate: (o) => {
+      delete container(o).securityContext.allowPrivilegeEscalation;
+    },
+  },
+  {
+    rule: 'pss/capabilities',
+    given: 'an added SYS_ADMIN capability',
+    mutate: (o) => {
+      container(o).securityContext.capabilities.add = ['SYS_ADMIN'];
+    },
+  },
+  {
+    rule: 'pss/run-as-non-root',
+    given: 'runAsNonRoot set nowhere',
+    mutate: (o) => {
+      delete podSpec(o).securityContext.runAsNonRoot;
+      delete container(o).securityContext.runAsNonRoot;
+    },
+  },
+  {
+    rule: 'pss/seccomp',
+    given: 'an Unconfined seccomp profile',
+    mutate: (o) => {
+      podSpec(o).securityContext.seccompProfile.type = 'Unconfined';
+    },
+  },
+  {
+    rule: 'pss/volume-types',
+    given: 'a hostPath volume',
+    mutate: (o) => {
+      podSpec(o).volumes[0] = { name: 'tmp', hostPath: { path: '/var/tmp' } };
+    },
+  },
+  {
+    rule: 'pss/proc-sysctls',
+    given: 'an unsafe sysctl',
+    mutate: (o) => {
+      podSpec(o).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }];
+    },
+  },
+  {
+    rule: 'policy/resources',
+    given: 'no memory limit',
+    mutate: (o) => {
+      delete container(o).resources.limits;
+    },
+  },
+  {
+    rule: 'policy/probes',
+    given: 'a long-running container without a liveness probe',
+    mutate: (o) => {
+      delete container(o).livenessProbe;
+    },
+  },
+  {
+    rule: 'policy/image-tag',
+    given: "an image tagged 'latest' in prod",
+    mutate: (o) => {
+      container(o).image = 'ghcr.io/acme/api:latest';
+    },
+  },
   { rule: 'policy/pdb', given: 'a replicated Deployment without a PodDisruptionBudget in prod', mutate: (o) => o.splice(5, 1) },
   { rule: 'policy/network-policy', given: 'no NetworkPolicy selecting the pods', mutate: (o) => o.splice(4, 1) },
-  { rule: 'policy/secret-literal', given: 'a Secret with stringData in prod', mutate: (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api-token', namespace: NS }, stringData: { token: 'hunter2' } }) },
+  {
+    rule: 'policy/secret-literal',
+    given: 'a Secret with stringData in prod',
+    mutate: (o) =>
+      o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api-token', namespace: NS }, stringData: { token: 'hunter2' } }),
+  },
 ];
 
 describe('validation gate: one bad object per rule', () => {
@@ -180,26 +385,41 @@ describe('validation gate: environment-dependent rules', () => {
       const spec = JSON.parse(JSON.stringify(o[0].spec.template));
       delete spec.spec.containers[0].readinessProbe;
       delete spec.spec.containers[0].livenessProbe;
-      o.push({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly', namespace: NS }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { ...spec, spec: { ...spec.spec, restartPolicy: 'Never' } } } } } });
+      o.push({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'nightly', namespace: NS },
+        spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { ...spec, spec: { ...spec.spec, restartPolicy: 'Never' } } } } },
+      });
     });
     // WHEN gated; THEN nothing is reported
     expect(findings.map(formatFinding)).toEqual([]);
   });
 
   test('an optional ConfigMap reference and an external one are accepted', () => {
-    const findings = gate((o) => {
-      container(o).envFrom.push({ configMapRef: { name: 'flags', optional: true } }, { configMapRef: { name: 'shared' } });
-    }, 'prod', [...EXTERNAL, 'ConfigMap/shop/shared']);
+    const findings = gate(
+      (o) => {
+        container(o).envFrom.push({ configMapRef: { name: 'flags', optional: true } }, { configMapRef: { name: 'shared' } });
+      },
+      'prod',
+      [...EXTERNAL, 'ConfigMap/shop/shared'],
+    );
     expect(findings).toEqual([]);
   });
 
   test('a missing key of an existing ConfigMap is reported', () => {
-    const findings = gate((o) => { container(o).env.push({ name: 'PORT', valueFrom: { configMapKeyRef: { name: 'api-config', key: 'port' } } }); });
+    const findings = gate((o) => {
+      container(o).env.push({ name: 'PORT', valueFrom: { configMapKeyRef: { name: 'api-config', key: 'port' } } });
+    });
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('key "port" of ConfigMap/shop/api-config')]);
   });
 
   test('duplicates are detected per API group: same kind and name in different namespaces are fine', () => {
-    const findings = gate((o) => { const copy = JSON.parse(JSON.stringify(o[2])); copy.metadata.namespace = 'other'; o.push(copy); });
+    const findings = gate((o) => {
+      const copy = JSON.parse(JSON.stringify(o[2]));
+      copy.metadata.namespace = 'other';
+      o.push(copy);
+    });
     expect(rules(findings)).toEqual([]);
   });
 });
@@ -219,7 +439,12 @@ describe('validation gate: reference environments', () => {
     // THEN the finding is kept, marked waived, with the construct path and the reason
     const waived = findings.filter((f) => f.waived);
     expect(waived).toHaveLength(1);
-    expect(waived[0]).toMatchObject({ ruleId: 'policy/secret-literal', severity: 'warning', object: 'Secret/kstack-dev/db-credentials', path: expect.stringMatching(/^dev\/db\//) });
+    expect(waived[0]).toMatchObject({
+      ruleId: 'policy/secret-literal',
+      severity: 'warning',
+      object: 'Secret/kstack-dev/db-credentials',
+      path: expect.stringMatching(/^dev\/db\//),
+    });
     expect(formatFinding(waived[0])).toMatch(/^waived: policy\/secret-literal on Secret\/kstack-dev\/db-credentials: dev only: /);
   });
 
@@ -227,27 +452,54 @@ describe('validation gate: reference environments', () => {
     // GIVEN a backend and a hand-made Deployment without any hardening in the same chart
     const chart = testChart();
     new FastApiBackend(chart, 'api', { image: 'ghcr.io/acme/api:1.0.0' });
-    new ApiObject(chart, 'raw', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'raw' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } } } });
+    new ApiObject(chart, 'raw', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'raw' },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } },
+      },
+    });
     // WHEN gated with the context of the chart
     const findings = validateObjects(chart.toJson(), { env: 'prod', ...collectGateContext([chart]) });
     // THEN the raw Deployment's findings name its construct path; the backend has none
     expect(new Set(gateErrors(findings).map((f) => f.path))).toEqual(new Set(['test/raw']));
-    expect(rules(gateErrors(findings))).toEqual(expect.arrayContaining(['pss/run-as-non-root', 'pss/seccomp', 'policy/resources', 'policy/probes', 'policy/network-policy']));
+    expect(rules(gateErrors(findings))).toEqual(
+      expect.arrayContaining(['pss/run-as-non-root', 'pss/seccomp', 'policy/resources', 'policy/probes', 'policy/network-policy']),
+    );
   });
 
   test('a waiver applies under its construct only, and is never silent', () => {
     // GIVEN two hand-made Deployments without resources, one under a construct that waives policy/resources
     const chart = testChart();
-    const spec = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { selector: { matchLabels: { a: name } }, template: { metadata: { labels: { a: name } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } } } });
+    const spec = (name: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { a: name } },
+        template: { metadata: { labels: { a: name } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } },
+      },
+    });
     const waivedScope = new Construct(chart, 'legacy');
     new ApiObject(waivedScope, 'old', spec('old'));
     new ApiObject(chart, 'new', spec('new'));
     waive(waivedScope, 'policy/resources', 'legacy batch service, sized by the VPA in this cluster');
     // WHEN gated
-    const findings = validateObjects(chart.toJson(), { env: 'prod', ...collectGateContext([chart]) }).filter((f) => f.ruleId === 'policy/resources');
+    const findings = validateObjects(chart.toJson(), { env: 'prod', ...collectGateContext([chart]) }).filter(
+      (f) => f.ruleId === 'policy/resources',
+    );
     // THEN the waived finding is reported as waived, the other stays an error
-    expect(findings.map((f) => [f.object, Boolean(f.waived)])).toEqual(expect.arrayContaining([[expect.stringMatching(/\/old$/), true], [expect.stringMatching(/\/new$/), false]]));
-    expect(findings.filter((f) => f.waived).map(formatFinding)).toEqual([expect.stringMatching(/^waived: policy\/resources on Deployment\/.*old: legacy batch service/)]);
+    expect(findings.map((f) => [f.object, Boolean(f.waived)])).toEqual(
+      expect.arrayContaining([
+        [expect.stringMatching(/\/old$/), true],
+        [expect.stringMatching(/\/new$/), false],
+      ]),
+    );
+    expect(findings.filter((f) => f.waived).map(formatFinding)).toEqual([
+      expect.stringMatching(/^waived: policy\/resources on Deployment\/.*old: legacy batch service/),
+    ]);
   });
 
   test('waive() needs a known rule and a reason', () => {
@@ -257,7 +509,9 @@ describe('validation gate: reference environments', () => {
   });
 
   test('assertGate throws a KstackGateError listing the errors', () => {
-    const findings = gate((o) => { podSpec(o).hostPID = true; });
+    const findings = gate((o) => {
+      podSpec(o).hostPID = true;
+    });
     expect(() => assertGate(findings)).toThrow(KstackGateError);
     expect(() => assertGate(gate(() => undefined))).not.toThrow();
   });
@@ -266,7 +520,9 @@ describe('validation gate: reference environments', () => {
     const chart = testChart();
     new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same' } });
     new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same' } });
-    expect(() => collectGateContext([chart])).toThrow(/^test\/b: 'name' must be unique per kind and namespace: ConfigMap\/shop\/same is also produced by test\/a, got "same"$/);
+    expect(() => collectGateContext([chart])).toThrow(
+      /^test\/b: 'name' must be unique per kind and namespace: ConfigMap\/shop\/same is also produced by test\/a, got "same"$/,
+    );
   });
 });
 
@@ -292,7 +548,8 @@ describe('validation gate: performance', () => {
 });
 
 describe('bin/validate.ts', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'bin/validate.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'bin/validate.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-validate-'));
@@ -312,13 +569,17 @@ describe('bin/validate.ts', () => {
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ env: 'prod', files: 1, objects: 8, errors: 1 });
-    expect(report.findings.map((f: Finding) => [f.ruleId, f.object, f.path])).toEqual([['pss/privileged', 'Deployment/shop/api', 'nested/bad.yaml#1']]);
+    expect(report.findings.map((f: Finding) => [f.ruleId, f.object, f.path])).toEqual([
+      ['pss/privileged', 'Deployment/shop/api', 'nested/bad.yaml#1'],
+    ]);
   });
 
   test('prints a table for people', () => {
     const r = run([dir, '--external=Secret/api-token']);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^SEVERITY\s+RULE\s+OBJECT\s+MESSAGE\nerror\s+pss\/privileged\s+Deployment\/shop\/api\s+init container|container "api" is privileged/m);
+    expect(r.stdout).toMatch(
+      /^SEVERITY\s+RULE\s+OBJECT\s+MESSAGE\nerror\s+pss\/privileged\s+Deployment\/shop\/api\s+init container|container "api" is privileged/m,
+    );
     expect(r.stdout).toMatch(/1 error\(s\), 0 warning\(s\) in 8 object\(s\) from 1 file\(s\)/);
   });
 
@@ -348,7 +609,11 @@ describe('bin/synth.ts', () => {
   test('prints the waivers on every synth', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
     try {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'bin/synth.ts', '--env', 'dev', '--target', 'k8s', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'bin/run.js'), 'bin/synth.ts', '--env', 'dev', '--target', 'k8s', '--out', out],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^waived: policy\/secret-literal on Secret\/kstack-dev\/db-credentials: dev only/m);
     } finally {
@@ -356,5 +621,3 @@ describe('bin/synth.ts', () => {
     }
   });
 });
-
-

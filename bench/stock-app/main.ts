@@ -29,7 +29,15 @@ function allowFrom(scope: Construct, id: string, to: kplus.Workload, from: kplus
   });
 }
 
-function web(scope: Construct, name: string, image: string, port: number, env: Env, vars: Record<string, string>, secret?: kplus.ISecret): kplus.Deployment {
+function web(
+  scope: Construct,
+  name: string,
+  image: string,
+  port: number,
+  env: Env,
+  vars: Record<string, string>,
+  secret?: kplus.ISecret,
+): kplus.Deployment {
   const sa = new kplus.ServiceAccount(scope, `${name}-sa`, { metadata: { name }, automountToken: false });
   const config = new kplus.ConfigMap(scope, `${name}-config`, { metadata: { name: `${name}-config` }, data: vars });
   const deployment = new kplus.Deployment(scope, name, {
@@ -68,13 +76,30 @@ function web(scope: Construct, name: string, image: string, port: number, env: E
 
 class EnvChart extends Chart {
   constructor(scope: Construct, env: Env, props: ChartProps = {}) {
-    super(scope, env.name, { ...props, namespace: `demo-${env.name}`, labels: { 'app.kubernetes.io/part-of': 'demo', 'app.kubernetes.io/instance': `demo-${env.name}` } });
+    super(scope, env.name, {
+      ...props,
+      namespace: `demo-${env.name}`,
+      labels: { 'app.kubernetes.io/part-of': 'demo', 'app.kubernetes.io/instance': `demo-${env.name}` },
+    });
     new kplus.Namespace(this, 'namespace', { metadata: { name: `demo-${env.name}` } });
-    new kplus.NetworkPolicy(this, 'default-deny', { metadata: { name: 'default-deny' }, ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY } });
+    new kplus.NetworkPolicy(this, 'default-deny', {
+      metadata: { name: 'default-deny' },
+      ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
+    });
 
-    const secret = new kplus.Secret(this, 'db-credentials', { metadata: { name: 'db-credentials' }, stringData: { url: 'postgresql://app:dev@db:5432/app', password: 'dev' } });
-    const dbConfig = new kplus.ConfigMap(this, 'db-config', { metadata: { name: 'db-config' }, data: { PGDATA: '/var/lib/postgresql/data/pgdata' } });
-    const dbService = new kplus.Service(this, 'db-headless', { metadata: { name: 'db-headless' }, clusterIP: 'None', ports: [{ port: 5432 }] });
+    const secret = new kplus.Secret(this, 'db-credentials', {
+      metadata: { name: 'db-credentials' },
+      stringData: { url: 'postgresql://app:dev@db:5432/app', password: 'dev' },
+    });
+    const dbConfig = new kplus.ConfigMap(this, 'db-config', {
+      metadata: { name: 'db-config' },
+      data: { PGDATA: '/var/lib/postgresql/data/pgdata' },
+    });
+    const dbService = new kplus.Service(this, 'db-headless', {
+      metadata: { name: 'db-headless' },
+      clusterIP: 'None',
+      ports: [{ port: 5432 }],
+    });
     const db = new kplus.StatefulSet(this, 'db', {
       metadata: { name: 'db' },
       service: dbService,
@@ -90,11 +115,18 @@ class EnvChart extends Chart {
       liveness: kplus.Probe.fromCommand(['pg_isready']),
       resources: { cpu: { request: kplus.Cpu.millis(250) }, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } },
       securityContext: { ensureNonRoot: true, user: 999, group: 999 },
-    }).mount('/var/lib/postgresql/data', kplus.Volume.fromPersistentVolumeClaim(this, 'db-data-volume', new kplus.PersistentVolumeClaim(this, 'db-data', {
-      metadata: { name: 'db-data' },
-      storage: Size.gibibytes(1),
-      accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
-    })));
+    }).mount(
+      '/var/lib/postgresql/data',
+      kplus.Volume.fromPersistentVolumeClaim(
+        this,
+        'db-data-volume',
+        new kplus.PersistentVolumeClaim(this, 'db-data', {
+          metadata: { name: 'db-data' },
+          storage: Size.gibibytes(1),
+          accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+        }),
+      ),
+    );
     new kplus.Service(this, 'db-service', { metadata: { name: 'db' }, selector: db, ports: [{ port: 5432 }] });
     if (env.backup) {
       const backup = new kplus.CronJob(this, 'db-backup', {
@@ -102,7 +134,12 @@ class EnvChart extends Chart {
         schedule: { expressionString: '0 3 * * *' } as never,
         securityContext: { ensureNonRoot: true, user: 999, group: 999 },
       });
-      backup.addContainer({ name: 'pg-dump', image: 'postgres:16.10', command: ['sh', '-c', 'pg_dump > /backups/db.sql'], securityContext: { ensureNonRoot: true, user: 999, group: 999 } });
+      backup.addContainer({
+        name: 'pg-dump',
+        image: 'postgres:16.10',
+        command: ['sh', '-c', 'pg_dump > /backups/db.sql'],
+        securityContext: { ensureNonRoot: true, user: 999, group: 999 },
+      });
     }
 
     const api = web(this, 'api', `ghcr.io/demo/api:${env.name}`, 8000, env, { LOG_LEVEL: 'info', PORT: '8000' }, secret);
@@ -111,8 +148,16 @@ class EnvChart extends Chart {
     allowFrom(this, 'api-allow-web', api, frontend, 8000);
 
     const ingress = new kplus.Ingress(this, 'ingress', { metadata: { name: 'ingress' } });
-    ingress.addHostRule(env.host, '/', kplus.IngressBackend.fromService(frontend.exposeViaService({ name: 'web-public', ports: [{ port: 80, targetPort: 3000 }] })));
-    ingress.addHostRule(env.host, '/api', kplus.IngressBackend.fromService(api.exposeViaService({ name: 'api-public', ports: [{ port: 80, targetPort: 8000 }] })));
+    ingress.addHostRule(
+      env.host,
+      '/',
+      kplus.IngressBackend.fromService(frontend.exposeViaService({ name: 'web-public', ports: [{ port: 80, targetPort: 3000 }] })),
+    );
+    ingress.addHostRule(
+      env.host,
+      '/api',
+      kplus.IngressBackend.fromService(api.exposeViaService({ name: 'api-public', ports: [{ port: 80, targetPort: 8000 }] })),
+    );
   }
 }
 

@@ -24,8 +24,9 @@ export function openSchemaCache(env: NodeJS.ProcessEnv = process.env): FileSchem
   let file: string;
   try {
     const pkg = require.resolve('kubernetes-models/package.json');
-    const versions = [pkg, require.resolve('@kubernetes-models/argo-cd/package.json')]
-      .map((p) => (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version);
+    const versions = [pkg, require.resolve('@kubernetes-models/argo-cd/package.json')].map(
+      (p) => (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version,
+    );
     file = path.join(path.dirname(path.dirname(pkg)), '.cache', 'kstack-gate', `schema-passed-v2-${versions.join('-')}.txt`);
   } catch {
     return undefined;

@@ -38,12 +38,16 @@ export function readConfig(): KstackConfig {
   const stack = pulumi.getStack();
   const env = Object.prototype.hasOwnProperty.call(environments, stack) ? environments[stack] : undefined;
   if (!env) {
-    fail(`unknown stack '${stack}': the stack name selects the environment, one of ${Object.keys(environments).join(', ')} (pulumi stack init dev)`);
+    fail(
+      `unknown stack '${stack}': the stack name selects the environment, one of ${Object.keys(environments).join(', ')} (pulumi stack init dev)`,
+    );
   }
   const config = new pulumi.Config('kstack');
   const kubeContext = config.get('kubeContext')?.trim();
   if (!kubeContext) {
-    fail(`kstack:kubeContext is not set for stack '${stack}': pulumi config set kstack:kubeContext k3d-kstack (or minikube; see kubectl config get-contexts)`);
+    fail(
+      `kstack:kubeContext is not set for stack '${stack}': pulumi config set kstack:kubeContext k3d-kstack (or minikube; see kubectl config get-contexts)`,
+    );
   }
   const imageMode = (config.get('imageMode') ?? 'registry') as ImageMode;
   if (!IMAGE_MODES.includes(imageMode)) {

@@ -35,7 +35,13 @@ function globToRegex(glob: string): RegExp {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
       // `**/` matches any number of directories, a trailing `**` anything below.
-      if (glob[i + 2] === '/') { re += '(?:.*/)?'; i += 2; } else { re += '.*'; i += 1; }
+      if (glob[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
     } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
@@ -51,7 +57,10 @@ export function isIgnored(rules: readonly IgnoreRule[], relPath: string): boolea
   for (const rule of rules) {
     // The path itself or any of its parent directories.
     for (let n = 1; n <= parts.length; n++) {
-      if (rule.regex.test(parts.slice(0, n).join('/'))) { ignored = !rule.negate; break; }
+      if (rule.regex.test(parts.slice(0, n).join('/'))) {
+        ignored = !rule.negate;
+        break;
+      }
     }
   }
   return ignored;

@@ -123,8 +123,9 @@ export function parseImage(ref: string): { registry?: string; repository: string
 
 const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
-function podSpecOf(obj: any): any {
-  return obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template?.spec : obj.spec?.template?.spec;
+function podSpecOf(obj: K8sObject): { initContainers?: { image: string }[]; containers?: { image: string }[] } | undefined {
+  const o = obj as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walks untyped synthesized JSON
+  return obj.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
 }
 
 /** Synthesizes the environment and prepares it for Pulumi. Throws KstackDeployError on bad input. */
@@ -192,7 +193,8 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
   for (const w of built) {
     const contextDir = path.resolve(opts.rootDir, w.build!.context);
     const dockerfile = path.resolve(contextDir, w.build!.dockerfile);
-    if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) missing.push(`build context of '${w.name}' not found: ${contextDir}`);
+    if (!fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory())
+      missing.push(`build context of '${w.name}' not found: ${contextDir}`);
     else if (!fs.existsSync(dockerfile)) missing.push(`Dockerfile of '${w.name}' not found: ${dockerfile}`);
   }
   if (missing.length > 0) throw new KstackDeployError(`${env.name}: ${missing.join('; ')}`);
@@ -213,7 +215,9 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
     } else {
       const registry = opts.registry ?? parsed.registry;
       if (!registry) {
-        throw new KstackDeployError(`${env.name}: '${w.name}' is built from ${w.build!.context} but no registry is known; set kstack:registry (e.g. localhost:5000)`);
+        throw new KstackDeployError(
+          `${env.name}: '${w.name}' is built from ${w.build!.context} but no registry is known; set kstack:registry (e.g. localhost:5000)`,
+        );
       }
       buildName = `${registry}/${parsed.repository}:${tag}`;
       pullName = `${opts.clusterRegistry ?? registry}/${parsed.repository}:${tag}`;
@@ -224,7 +228,10 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
       const spec = podSpecOf(obj);
       let used = false;
       for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
-        if (c.image === w.image) { c.image = pullName; used = true; }
+        if (c.image === w.image) {
+          c.image = pullName;
+          used = true;
+        }
       }
       if (used) usedBy.push(objectKey(obj));
     }

@@ -11,11 +11,9 @@ import { KstackPropError } from '../../lib';
 import { K8sObject } from '../../stacks/synth';
 import { openSchemaCache } from '../internal/schema-cache';
 import { KstackConfig, KstackConfigError, readConfig } from './config';
-import {
-  DeploymentPlan, isArgoApplication, KstackDeployError, objectKey, planDeployment, resourceName,
-} from './plan';
+import { DeploymentPlan, isArgoApplication, KstackDeployError, objectKey, planDeployment, resourceName } from './plan';
 
-type ResourceClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+type ResourceClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /** Typed classes of the kinds kstack synthesizes; anything else is registered as a generic CustomResource. */
 const TYPED: Readonly<Record<string, ResourceClass>> = {
@@ -81,15 +79,19 @@ export function deployKstack(opts: DeployOptions = {}): KstackDeployment {
   const provider = new k8s.Provider('k8s', { context: cfg.kubeContext, enableServerSideApply: true });
 
   const ingressNginx = cfg.installIngressNginx
-    ? new k8s.helm.v3.Release('ingress-nginx', {
-      name: 'ingress-nginx',
-      chart: 'ingress-nginx',
-      version: cfg.ingressNginxVersion,
-      repositoryOpts: { repo: 'https://kubernetes.github.io/ingress-nginx' },
-      namespace: 'ingress-nginx',
-      createNamespace: true,
-      values: { controller: { service: { type: 'LoadBalancer' }, ingressClassResource: { name: 'nginx' } } },
-    }, { provider })
+    ? new k8s.helm.v3.Release(
+        'ingress-nginx',
+        {
+          name: 'ingress-nginx',
+          chart: 'ingress-nginx',
+          version: cfg.ingressNginxVersion,
+          repositoryOpts: { repo: 'https://kubernetes.github.io/ingress-nginx' },
+          namespace: 'ingress-nginx',
+          createNamespace: true,
+          values: { controller: { service: { type: 'LoadBalancer' }, ingressClassResource: { name: 'nginx' } } },
+        },
+        { provider },
+      )
     : undefined;
 
   const images = new Map<string, docker.Image>();
@@ -128,7 +130,9 @@ export function deployKstack(opts: DeployOptions = {}): KstackDeployment {
     }
     resourceOptions.set(key, resourceOpts);
     const name = resourceName(obj);
-    return typed ? new typed(name, args, resourceOpts) : new k8s.apiextensions.CustomResource(name, args as any, resourceOpts);
+    return typed
+      ? new typed(name, args as never, resourceOpts)
+      : new k8s.apiextensions.CustomResource(name, args as k8s.apiextensions.CustomResourceArgs, resourceOpts);
   };
 
   const registered = new Map<string, pulumi.CustomResource>();

@@ -45,8 +45,10 @@ export class SecretEnv {
 
   /** The compose value of a Secret key, registering a variable named after the env var when it is new. */
   resolve(ref: SecretKeyRef, envName: string, service: string): string {
-    return this.byRef.get(refKey(ref))
-      ?? this.variable(ref, envName, 'change-me', `Secret ${ref.name}, key ${ref.key} (${service}: ${envName})`, service);
+    return (
+      this.byRef.get(refKey(ref)) ??
+      this.variable(ref, envName, 'change-me', `Secret ${ref.name}, key ${ref.key} (${service}: ${envName})`, service)
+    );
   }
 
   /** The registered variables, sorted by name. */

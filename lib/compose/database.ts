@@ -7,7 +7,8 @@ import { ComposeService } from './types';
 const DESCRIPTIONS: Readonly<Record<string, (service: string) => string>> = {
   database: (s) => `Name of the database the ${s} service creates at first start`,
   user: (s) => `User the ${s} service creates at first start (owner of the database)`,
-  password: () => `Password of that user; clients get it inside a postgresql:// URL as is, so use URL-safe characters (letters, digits, - . _ ~)`,
+  password: () =>
+    `Password of that user; clients get it inside a postgresql:// URL as is, so use URL-safe characters (letters, digits, - . _ ~)`,
   host: (s) => `Host of the ${s} database`,
   port: (s) => `Port of the ${s} database`,
   url: (s) => `Connection URL of the ${s} database`,
@@ -22,7 +23,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = { database: 'app', user: 
  * `postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@db:5432/${POSTGRES_DB}`.
  */
 export function registerDatabaseSecrets(w: WorkloadDescription, db: IPostgres | undefined, ctx: MappingContext): void {
-  const roles = db ? Object.entries(db.secretKeys) as [keyof IPostgres['secretKeys'], string][] : [];
+  const roles = db ? (Object.entries(db.secretKeys) as [keyof IPostgres['secretKeys'], string][]) : [];
   const roleOf = (secret: string, key: string) => (db && secret === db.secretName ? roles.find(([, k]) => k === key)?.[0] : undefined);
   const exprs: Partial<Record<string, string>> = {};
   for (const [envName, ref] of Object.entries(w.secretEnv)) {
@@ -33,7 +34,8 @@ export function registerDatabaseSecrets(w: WorkloadDescription, db: IPostgres | 
   if (!db) return;
   const ref = (role: keyof IPostgres['secretKeys']) => ({ name: db.secretName, key: db.secretKeys[role] });
   const user = exprs.user ?? ctx.secrets.variable(ref('user'), 'POSTGRES_USER', 'app', DESCRIPTIONS.user(w.name), w.name);
-  const password = exprs.password ?? ctx.secrets.variable(ref('password'), 'POSTGRES_PASSWORD', 'change-me', DESCRIPTIONS.password(w.name), w.name);
+  const password =
+    exprs.password ?? ctx.secrets.variable(ref('password'), 'POSTGRES_PASSWORD', 'change-me', DESCRIPTIONS.password(w.name), w.name);
   const database = exprs.database ?? ctx.secrets.variable(ref('database'), 'POSTGRES_DB', 'app', DESCRIPTIONS.database(w.name), w.name);
   ctx.secrets.derive(ref('host'), w.name);
   ctx.secrets.derive(ref('port'), String(db.port));

@@ -1,3 +1,11 @@
 export * from './types';
 export { renderCompose, ComposeRenderOptions } from './render';
-export { renderNginxConf, NginxConfOptions, NginxIngressLike, NGINX_IMAGE, NGINX_LISTEN_PORT, NGINX_STATUS_PATH, NGINX_STATUS_PORT } from './nginx';
+export {
+  renderNginxConf,
+  NginxConfOptions,
+  NginxIngressLike,
+  NGINX_IMAGE,
+  NGINX_LISTEN_PORT,
+  NGINX_STATUS_PATH,
+  NGINX_STATUS_PORT,
+} from './nginx';

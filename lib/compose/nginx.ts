@@ -56,7 +56,8 @@ function ordered(routes: readonly ResolvedRoute[]): ResolvedRoute[] {
 export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOptions = {}): string {
   const listen = options.listenPort ?? NGINX_LISTEN_PORT;
   const status = options.statusPort ?? NGINX_STATUS_PORT;
-  if (status === listen) throw new Error(`kstack compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
+  if (status === listen)
+    throw new Error(`kstack compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
   const hostOf = (service: string) => options.upstreamHosts?.[service] ?? service;
   const upstreams = new Map<string, number>();
   for (const r of ingress.routes) upstreams.set(r.backend.serviceName, r.backend.port);
@@ -117,7 +118,12 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
     lines.push('');
     if (r.path === '/') {
       root = true;
-      lines.push(`        # / -> ${target}`, '        location / {', `            proxy_pass http://${r.backend.serviceName};`, '        }');
+      lines.push(
+        `        # / -> ${target}`,
+        '        location / {',
+        `            proxy_pass http://${r.backend.serviceName};`,
+        '        }',
+      );
       continue;
     }
     const re = escapeRegex(r.path);
@@ -138,7 +144,14 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
       );
     }
   }
-  if (!root) lines.push('', '        # No route for / (as the Ingress: everything else is a 404).', '        location / {', '            return 404;', '        }');
+  if (!root)
+    lines.push(
+      '',
+      '        # No route for / (as the Ingress: everything else is a 404).',
+      '        location / {',
+      '            return 404;',
+      '        }',
+    );
   lines.push(
     '    }',
     '',
@@ -199,8 +212,11 @@ export function nginxService(options: NginxServiceOptions): ComposeService {
       timeout: '3s',
       retries: 3,
     },
-    depends_on: routed.length > 0
-      ? Object.fromEntries(routed.map((s) => [s, { condition: options.routed[s] ? 'service_healthy' as const : 'service_started' as const }]))
-      : undefined,
+    depends_on:
+      routed.length > 0
+        ? Object.fromEntries(
+            routed.map((s) => [s, { condition: options.routed[s] ? ('service_healthy' as const) : ('service_started' as const) }]),
+          )
+        : undefined,
   };
 }

@@ -8,7 +8,8 @@ export type CheckCommand = (check: CheckSpec['check']) => string[];
 
 /** A command check runs as it is (exec form); `$` is escaped so the shell, not Compose, expands it. */
 export function commandCheck(check: CheckSpec['check']): string[] {
-  if (check.kind !== 'command') throw new Error(`kstack compose: no HTTP client is known for this image; got an http check of ${check.path}`);
+  if (check.kind !== 'command')
+    throw new Error(`kstack compose: no HTTP client is known for this image; got an http check of ${check.path}`);
   return ['CMD', ...check.command.map(literal)];
 }
 
@@ -86,9 +87,10 @@ export function baseService(w: WorkloadDescription, ctx: MappingContext, test: C
     expose: w.ports.map((p) => String(p.port)),
     volumes: w.dataVolume ? [`${dataVolumeName(w)}:${w.dataVolume.path}`] : undefined,
     healthcheck: healthcheck(w, test),
-    depends_on: w.dependsOn.length > 0
-      ? Object.fromEntries([...w.dependsOn].sort().map((d) => [d, { condition: 'service_healthy' as const }]))
-      : undefined,
+    depends_on:
+      w.dependsOn.length > 0
+        ? Object.fromEntries([...w.dependsOn].sort().map((d) => [d, { condition: 'service_healthy' as const }]))
+        : undefined,
     cpus: w.resources.cpuLimit !== undefined ? cpus(w.resources.cpuLimit) : undefined,
     mem_limit: memory(w.resources.memoryLimit),
   };

@@ -5,8 +5,21 @@ import { propError } from './errors';
 import { namespaceOf } from './labels';
 import { ScalingSpec } from './app-workload';
 import {
-  checkArgv, checkDataKey, checkEnvName, checkHttpPath, checkImage, checkInteger, checkName, checkNonEmpty, checkOptionalObject, checkPort,
-  checkResources, checkStorage, checkSubdomain, claimName, definedOnly,
+  checkArgv,
+  checkDataKey,
+  checkEnvName,
+  checkHttpPath,
+  checkImage,
+  checkInteger,
+  checkName,
+  checkNonEmpty,
+  checkOptionalObject,
+  checkPort,
+  checkResources,
+  checkStorage,
+  checkSubdomain,
+  claimName,
+  definedOnly,
 } from './validation';
 import { declareExternal } from '../validate/constructs';
 
@@ -26,12 +39,20 @@ export interface ResolvedAppProps {
 }
 
 /** Validates and defaults the props every HTTP app shares; throws a one-line error naming the prop. */
-export function resolveCommonAppProps(scope: Construct, id: string, props: CommonAppProps, defaults: {
-  port: number; resources: ResourceSpec;
-}): ResolvedAppProps {
+export function resolveCommonAppProps(
+  scope: Construct,
+  id: string,
+  props: CommonAppProps,
+  defaults: {
+    port: number;
+    resources: ResourceSpec;
+  },
+): ResolvedAppProps {
   const path = scope.node.path;
-  if (props === undefined || props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with at least an image', props);
-  for (const prop of ['build', 'autoscaling', 'resources', 'env', 'secretEnv', 'dataVolume'] as const) checkOptionalObject(path, prop, props[prop]);
+  if (props === undefined || props === null || typeof props !== 'object')
+    throw propError(path, 'props', 'must be an object with at least an image', props);
+  for (const prop of ['build', 'autoscaling', 'resources', 'env', 'secretEnv', 'dataVolume'] as const)
+    checkOptionalObject(path, prop, props[prop]);
   const name = props.name ?? id;
   const port = props.port ?? defaults.port;
   const resources: ResourceSpec = { ...defaults.resources, ...definedOnly(props.resources) };
@@ -43,7 +64,12 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
   checkArgv(path, 'command', props.command, "['uvicorn', 'app.main:app']");
   checkArgv(path, 'args', props.args, "['--workers', '2']");
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
-    throw propError(path, 'replicas', "must not be set together with 'autoscaling' (the HPA owns the replica count); remove one of them", props.replicas);
+    throw propError(
+      path,
+      'replicas',
+      "must not be set together with 'autoscaling' (the HPA owns the replica count); remove one of them",
+      props.replicas,
+    );
   }
   if (props.replicas !== undefined) checkInteger(path, 'replicas', props.replicas, 1, 1000);
   let scaling: ScalingSpec = { replicas: props.replicas ?? 1 };
@@ -64,7 +90,8 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
   }
   for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
     checkEnvName(path, 'secretEnv', key);
-    if (props.env && key in props.env) throw propError(path, `secretEnv.${key}`, "must not also be set in 'env' (a variable comes from one source)", key);
+    if (props.env && key in props.env)
+      throw propError(path, `secretEnv.${key}`, "must not also be set in 'env' (a variable comes from one source)", key);
     checkName(path, `secretEnv.${key}.name`, ref?.name, 253);
     checkDataKey(path, `secretEnv.${key}.key`, ref?.key);
   }
@@ -78,7 +105,12 @@ export function resolveCommonAppProps(scope: Construct, id: string, props: Commo
     if (props.dataVolume.storageClass !== undefined) checkSubdomain(path, 'dataVolume.storageClass', props.dataVolume.storageClass);
     const maxPods = scaling.autoscaling?.maxReplicas ?? scaling.replicas ?? 1;
     if (maxPods > 1) {
-      throw propError(path, 'dataVolume', 'must belong to a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres', `${maxPods} pods`);
+      throw propError(
+        path,
+        'dataVolume',
+        'must belong to a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres',
+        `${maxPods} pods`,
+      );
     }
   }
   const namespace = namespaceOf(scope);
@@ -101,20 +133,38 @@ export function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<str
 }
 
 /** Throws when a variable is defined both by the user and by wiring. */
-export function checkNoEnvClash(path: string, prop: string, user: Readonly<Record<string, unknown>>, wired: readonly string[], wiredBy: string): void {
+export function checkNoEnvClash(
+  path: string,
+  prop: string,
+  user: Readonly<Record<string, unknown>>,
+  wired: readonly string[],
+  wiredBy: string,
+): void {
   for (const key of wired) {
     if (key in user) throw propError(path, `${prop}.${key}`, `must not be set: ${wiredBy} provides it`, key);
   }
 }
 
 /** Liveness, readiness and startup checks of an HTTP app; startup gets `startupTimeoutSeconds` before liveness applies. */
-export function httpChecks(port: number, healthPath: string, readinessPath: string, startupTimeoutSeconds: number): {
-  liveness: CheckSpec; readiness: CheckSpec; startup: CheckSpec;
+export function httpChecks(
+  port: number,
+  healthPath: string,
+  readinessPath: string,
+  startupTimeoutSeconds: number,
+): {
+  liveness: CheckSpec;
+  readiness: CheckSpec;
+  startup: CheckSpec;
 } {
   const period = 5;
   return {
     liveness: { check: { kind: 'http', path: healthPath, port }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
     readiness: { check: { kind: 'http', path: readinessPath, port }, periodSeconds: period, failureThreshold: 3, timeoutSeconds: 3 },
-    startup: { check: { kind: 'http', path: healthPath, port }, periodSeconds: period, failureThreshold: Math.ceil(startupTimeoutSeconds / period), timeoutSeconds: 3 },
+    startup: {
+      check: { kind: 'http', path: healthPath, port },
+      periodSeconds: period,
+      failureThreshold: Math.ceil(startupTimeoutSeconds / period),
+      timeoutSeconds: 3,
+    },
   };
 }

@@ -43,10 +43,15 @@ export function toResources(r: ResourceSpec): kplus.ContainerResources {
 }
 
 /** Env for a container: the ConfigMap as envFrom, Secret keys as secretKeyRef. */
-export function containerEnv(scope: Construct, desc: WorkloadDescription, configMap?: kplus.ConfigMap): Pick<kplus.ContainerProps, 'envFrom' | 'envVariables'> {
+export function containerEnv(
+  scope: Construct,
+  desc: WorkloadDescription,
+  configMap?: kplus.ConfigMap,
+): Pick<kplus.ContainerProps, 'envFrom' | 'envVariables'> {
   // Imported Secret references are children of the scope; reuse one when a second container needs it.
   const secretFor = (name: string) =>
-    (scope.node.tryFindChild(`SecretRef-${name}`) as kplus.ISecret | undefined) ?? kplus.Secret.fromSecretName(scope, `SecretRef-${name}`, name);
+    (scope.node.tryFindChild(`SecretRef-${name}`) as kplus.ISecret | undefined) ??
+    kplus.Secret.fromSecretName(scope, `SecretRef-${name}`, name);
   const envVariables: Record<string, kplus.EnvValue> = {};
   for (const [envName, ref] of Object.entries(desc.secretEnv)) {
     envVariables[envName] = kplus.EnvValue.fromSecretValue({ secret: secretFor(ref.name), key: ref.key });
@@ -65,10 +70,13 @@ export function buildAppWorkload(scope: Construct, desc: WorkloadDescription, sc
     metadata: { name },
     automountToken: false,
   });
-  const configMap = Object.keys(desc.config).length === 0 ? undefined : new kplus.ConfigMap(scope, 'Config', {
-    metadata: { name: names.configMap(name) },
-    data: { ...desc.config },
-  });
+  const configMap =
+    Object.keys(desc.config).length === 0
+      ? undefined
+      : new kplus.ConfigMap(scope, 'Config', {
+          metadata: { name: names.configMap(name) },
+          data: { ...desc.config },
+        });
 
   const deployment = new kplus.Deployment(scope, 'Deployment', {
     metadata: { name },
@@ -100,15 +108,17 @@ export function buildAppWorkload(scope: Construct, desc: WorkloadDescription, sc
     securityContext,
     ...env,
   });
-  const preStart = desc.preStart ? deployment.addInitContainer({
-    name: 'pre-start',
-    image: desc.image,
-    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: [...desc.preStart],
-    resources,
-    securityContext,
-    ...env,
-  }) : undefined;
+  const preStart = desc.preStart
+    ? deployment.addInitContainer({
+        name: 'pre-start',
+        image: desc.image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        command: [...desc.preStart],
+        resources,
+        securityContext,
+        ...env,
+      })
+    : undefined;
 
   desc.scratchPaths.forEach((path, i) => {
     const volume = kplus.Volume.fromEmptyDir(scope, `Scratch${i}`, scratchVolumeName(path));
@@ -136,13 +146,15 @@ export function buildAppWorkload(scope: Construct, desc: WorkloadDescription, sc
   });
   for (const [k, v] of Object.entries(selectorLabels(scope, name))) service.selectLabel(k, v);
 
-  const autoscaler = scaling.autoscaling ? new kplus.HorizontalPodAutoscaler(scope, 'Autoscaler', {
-    metadata: { name },
-    target: deployment,
-    minReplicas: scaling.autoscaling.minReplicas,
-    maxReplicas: scaling.autoscaling.maxReplicas,
-    metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(scaling.autoscaling.targetCpuUtilization))],
-  }) : undefined;
+  const autoscaler = scaling.autoscaling
+    ? new kplus.HorizontalPodAutoscaler(scope, 'Autoscaler', {
+        metadata: { name },
+        target: deployment,
+        minReplicas: scaling.autoscaling.minReplicas,
+        maxReplicas: scaling.autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(scaling.autoscaling.targetCpuUtilization))],
+      })
+    : undefined;
 
   const maxPods = scaling.autoscaling ? scaling.autoscaling.maxReplicas : (scaling.replicas ?? 1);
   if (maxPods > 1) {
@@ -159,7 +171,9 @@ export function buildAppWorkload(scope: Construct, desc: WorkloadDescription, sc
 /** Adds labels to a workload's pod template after construction (used to grant access to servers). */
 export function addPodLabel(deployment: kplus.Deployment | kplus.StatefulSet | kplus.CronJob, key: string, value: string): void {
   if (deployment instanceof kplus.CronJob) {
-    ApiObject.of(deployment).addJsonPatch(JsonPatch.add(`/spec/jobTemplate/spec/template/metadata/labels/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value));
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add(`/spec/jobTemplate/spec/template/metadata/labels/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value),
+    );
     return;
   }
   deployment.podMetadata.addLabel(key, value);
@@ -167,6 +181,9 @@ export function addPodLabel(deployment: kplus.Deployment | kplus.StatefulSet | k
 
 /** '/app/.next/cache' -> 'app-next-cache': a volume name derived from its mount path. */
 export function scratchVolumeName(path: string): string {
-  const slug = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase();
+  const slug = path
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
   return slug === '' ? 'scratch' : slug.slice(0, 63).replace(/-+$/, '');
 }

@@ -13,9 +13,17 @@ function namespacePeer(namespace: string): NetworkPolicyPeer {
  * One NetworkPolicy with a single rule in one direction: `peer` may talk to (ingress) or be reached
  * from (egress) the selected pods on TCP `port`. An egress rule without a peer allows any address.
  */
-function portPolicy(scope: Construct, id: string, opts: {
-  name: string; podSelector: Labels; direction: 'Ingress' | 'Egress'; peer?: NetworkPolicyPeer; port: number;
-}): void {
+function portPolicy(
+  scope: Construct,
+  id: string,
+  opts: {
+    name: string;
+    podSelector: Labels;
+    direction: 'Ingress' | 'Egress';
+    peer?: NetworkPolicyPeer;
+    port: number;
+  },
+): void {
   const rule = {
     ports: [{ protocol: 'TCP' as const, port: opts.port }],
     ...(opts.direction === 'Ingress' ? { from: opts.peer && [opts.peer] } : { to: opts.peer && [opts.peer] }),
@@ -31,10 +39,23 @@ function portPolicy(scope: Construct, id: string, opts: {
 }
 
 /** Admits pods of another namespace (e.g. the ingress controller's) to `port` of the selected pods. */
-export function allowIngressFromNamespace(scope: Construct, id: string, opts: {
-  name: string; podSelector: Labels; namespace: string; port: number;
-}): void {
-  portPolicy(scope, id, { name: opts.name, podSelector: opts.podSelector, direction: 'Ingress', peer: namespacePeer(opts.namespace), port: opts.port });
+export function allowIngressFromNamespace(
+  scope: Construct,
+  id: string,
+  opts: {
+    name: string;
+    podSelector: Labels;
+    namespace: string;
+    port: number;
+  },
+): void {
+  portPolicy(scope, id, {
+    name: opts.name,
+    podSelector: opts.podSelector,
+    direction: 'Ingress',
+    peer: namespacePeer(opts.namespace),
+    port: opts.port,
+  });
 }
 
 /**
@@ -42,13 +63,23 @@ export function allowIngressFromNamespace(scope: Construct, id: string, opts: {
  * the server admits pods carrying `accessLabel`, and those pods may connect to the server.
  * `serverSelector` is undefined for a server outside the cluster (egress to any address on `port`).
  */
-export function allowClients(scope: Construct, opts: {
-  server: string; serverSelector?: Labels; accessLabel: string; port: number;
-}): void {
+export function allowClients(
+  scope: Construct,
+  opts: {
+    server: string;
+    serverSelector?: Labels;
+    accessLabel: string;
+    port: number;
+  },
+): void {
   const clients = { [opts.accessLabel]: 'true' };
   if (opts.serverSelector) {
     portPolicy(scope, 'AllowClients', {
-      name: `${opts.server}-allow-clients`, podSelector: opts.serverSelector, direction: 'Ingress', peer: { podSelector: { matchLabels: clients } }, port: opts.port,
+      name: `${opts.server}-allow-clients`,
+      podSelector: opts.serverSelector,
+      direction: 'Ingress',
+      peer: { podSelector: { matchLabels: clients } },
+      port: opts.port,
     });
   }
   portPolicy(scope, 'ClientEgress', {

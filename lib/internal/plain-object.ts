@@ -15,18 +15,37 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
  * and sorts the same JSON, and the L1 converters emit fields in the same (alphabetical) order, so
  * the output is byte-identical (test/stacks snapshots).
  */
-function plainObject(scope: Construct, id: string, apiVersion: string, kind: string, metadata: ApiObjectMetadata, spec: unknown): ApiObject {
+function plainObject(
+  scope: Construct,
+  id: string,
+  apiVersion: string,
+  kind: string,
+  metadata: ApiObjectMetadata,
+  spec: unknown,
+): ApiObject {
   return new ApiObject(scope, id, { apiVersion, kind, metadata, spec });
 }
 
-export function networkPolicy(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: NonNullable<INetworkPolicy['spec']> }): ApiObject {
+export function networkPolicy(
+  scope: Construct,
+  id: string,
+  props: { metadata: ApiObjectMetadata; spec: NonNullable<INetworkPolicy['spec']> },
+): ApiObject {
   return plainObject(scope, id, 'networking.k8s.io/v1', 'NetworkPolicy', props.metadata, props.spec);
 }
 
-export function ingress(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: NonNullable<IIngress['spec']> }): ApiObject {
+export function ingress(
+  scope: Construct,
+  id: string,
+  props: { metadata: ApiObjectMetadata; spec: NonNullable<IIngress['spec']> },
+): ApiObject {
   return plainObject(scope, id, 'networking.k8s.io/v1', 'Ingress', props.metadata, props.spec);
 }
 
-export function podDisruptionBudget(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: NonNullable<IPodDisruptionBudget['spec']> }): ApiObject {
+export function podDisruptionBudget(
+  scope: Construct,
+  id: string,
+  props: { metadata: ApiObjectMetadata; spec: NonNullable<IPodDisruptionBudget['spec']> },
+): ApiObject {
   return plainObject(scope, id, 'policy/v1', 'PodDisruptionBudget', props.metadata, props.spec);
 }

@@ -6,9 +6,15 @@ const MEMORY = /^(\d+)(Ki|Mi|Gi|Ti)$/;
 const MEMORY_FACTORS: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 
 /** A CPU quantity split into its number and whether it is in millicores. */
-export interface CpuQuantity { readonly amount: number; readonly milli: boolean }
+export interface CpuQuantity {
+  readonly amount: number;
+  readonly milli: boolean;
+}
 /** A memory quantity split into its number and binary unit. */
-export interface MemoryQuantity { readonly amount: number; readonly unit: 'Ki' | 'Mi' | 'Gi' | 'Ti' }
+export interface MemoryQuantity {
+  readonly amount: number;
+  readonly unit: 'Ki' | 'Mi' | 'Gi' | 'Ti';
+}
 
 /** '250m' -> { amount: 250, milli: true }, '1.5' -> { amount: 1.5, milli: false }; undefined when not a CPU quantity. */
 export function splitCpu(value: string): CpuQuantity | undefined {
@@ -44,9 +50,13 @@ export function toCpu(value: string): Cpu {
 export function toSize(value: string): Size {
   const { amount, unit } = splitMemory(value)!;
   switch (unit) {
-    case 'Ki': return Size.kibibytes(amount);
-    case 'Mi': return Size.mebibytes(amount);
-    case 'Gi': return Size.gibibytes(amount);
-    default: return Size.tebibytes(amount);
+    case 'Ki':
+      return Size.kibibytes(amount);
+    case 'Mi':
+      return Size.mebibytes(amount);
+    case 'Gi':
+      return Size.gibibytes(amount);
+    default:
+      return Size.tebibytes(amount);
   }
 }

@@ -7,7 +7,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // registry/repository[:tag][@digest]; lower-case repository, no whitespace.
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
@@ -19,7 +20,12 @@ export function checkName(path: string, prop: string, value: string, maxLength =
     return;
   }
   if (typeof value !== 'string' || value.length > maxLength || !DNS_LABEL.test(value)) {
-    throw propError(path, prop, `must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters)`, value);
+    throw propError(
+      path,
+      prop,
+      `must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters)`,
+      value,
+    );
   }
 }
 
@@ -43,7 +49,12 @@ export function checkPort(path: string, prop: string, value: number): void {
 
 export function checkImage(path: string, prop: string, value: string): void {
   if (typeof value !== 'string' || value.length === 0 || value.length > 255 || !IMAGE_REF.test(value)) {
-    throw propError(path, prop, "must be an image reference such as 'registry.example.com/team/api:1.4.2' (lower-case repository, optional :tag and @sha256 digest)", value);
+    throw propError(
+      path,
+      prop,
+      "must be an image reference such as 'registry.example.com/team/api:1.4.2' (lower-case repository, optional :tag and @sha256 digest)",
+      value,
+    );
   }
 }
 
@@ -91,7 +102,8 @@ export function checkResources(path: string, prop: string, r: ResourceQuantities
     const v = r[key];
     if (v === undefined) return undefined;
     const parsed = parseMemoryBytes(v);
-    if (parsed === undefined || parsed <= 0) throw propError(path, `${prop}.${key}`, "must be a memory quantity such as '256Mi' or '1Gi'", v);
+    if (parsed === undefined || parsed <= 0)
+      throw propError(path, `${prop}.${key}`, "must be a memory quantity such as '256Mi' or '1Gi'", v);
     return parsed;
   };
   const cpuReq = cpu('cpuRequest');
@@ -107,21 +119,41 @@ export function checkResources(path: string, prop: string, r: ResourceQuantities
 }
 
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_RANGES: ReadonlyArray<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const CRON_RANGES: ReadonlyArray<[number, number]> = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
 
 /** Five-field cron expression as Kubernetes CronJobs accept it (numbers, ranges, lists, steps). */
 export function checkCron(path: string, prop: string, value: string): void {
   const fields = typeof value === 'string' ? value.trim().split(/\s+/) : [];
-  const ok = fields.length === 5 && fields.every((f, i) => {
-    if (!CRON_FIELD.test(f)) return false;
-    const numbers = f.split(/[^0-9]+/).filter((n) => n !== '').map(Number);
-    const [lo, hi] = CRON_RANGES[i];
-    // Step values are not bounded by the field's range; check only numbers before a '/'.
-    const bounded = f.split(',').flatMap((part) => part.split('/')[0].split('-')).filter((n) => n !== '*').map(Number);
-    return numbers.length >= 0 && bounded.every((n) => n >= lo && n <= hi);
-  });
+  const ok =
+    fields.length === 5 &&
+    fields.every((f, i) => {
+      if (!CRON_FIELD.test(f)) return false;
+      const numbers = f
+        .split(/[^0-9]+/)
+        .filter((n) => n !== '')
+        .map(Number);
+      const [lo, hi] = CRON_RANGES[i];
+      // Step values are not bounded by the field's range; check only numbers before a '/'.
+      const bounded = f
+        .split(',')
+        .flatMap((part) => part.split('/')[0].split('-'))
+        .filter((n) => n !== '*')
+        .map(Number);
+      return numbers.length >= 0 && bounded.every((n) => n >= lo && n <= hi);
+    });
   if (!ok) {
-    throw propError(path, prop, "must be a five-field cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)", value);
+    throw propError(
+      path,
+      prop,
+      "must be a five-field cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)",
+      value,
+    );
   }
 }
 
@@ -141,7 +173,8 @@ export function checkOptionalObject(path: string, prop: string, value: unknown):
 /** A non-empty argv array of non-empty strings, when set. */
 export function checkArgv(path: string, prop: string, value: unknown, example: string): void {
   if (value === undefined) return;
-  if (!Array.isArray(value) || value.length === 0) throw propError(path, prop, `must be a non-empty array of strings such as ${example}`, value);
+  if (!Array.isArray(value) || value.length === 0)
+    throw propError(path, prop, `must be a non-empty array of strings such as ${example}`, value);
   value.forEach((arg, i) => checkNonEmpty(path, `${prop}[${i}]`, arg as string));
 }
 
@@ -173,7 +206,12 @@ export function claimName(scope: IConstruct, family: string, namespace: string |
   const key = `${family}\0${namespace ?? ''}\0${name}`;
   const other = chartClaims.get(key);
   if (other !== undefined) {
-    throw propError(scope.node.path, prop, `must be unique in namespace ${namespace ?? 'default'}: ${other} already produces objects named '${name}'`, name);
+    throw propError(
+      scope.node.path,
+      prop,
+      `must be unique in namespace ${namespace ?? 'default'}: ${other} already produces objects named '${name}'`,
+      name,
+    );
   }
   chartClaims.set(key, scope.node.path);
 }

@@ -12,7 +12,9 @@ import { Document } from 'yaml';
  */
 
 // js-yaml 4 ships no type declarations (@types/js-yaml would be a second dependency): the parts used.
-interface JsYamlType { readonly tag: string }
+interface JsYamlType {
+  readonly tag: string;
+}
 interface JsYaml {
   dump(value: unknown, options: Record<string, unknown>): string;
   Type: new (tag: string, options: { kind: 'scalar'; resolve: (data: unknown) => boolean }) => JsYamlType;
@@ -21,7 +23,10 @@ interface JsYaml {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const jsyaml = require('js-yaml') as JsYaml;
 
-interface YamlTag { tag: string; test?: RegExp }
+interface YamlTag {
+  tag: string;
+  test?: RegExp;
+}
 const STR_TAG = 'tag:yaml.org,2002:str';
 
 /** The implicit-type patterns (bool, null, int, float, timestamp, merge...) of YAML 1.1, from the yaml package. */
@@ -42,10 +47,34 @@ const readAsYaml11 = new Map<string, boolean>();
 function mayBeYaml11NonString(s: string): boolean {
   if (s.length === 0) return true; // null
   switch (s.charCodeAt(0)) {
-    case 0x2b: case 0x2d: case 0x2e: case 0x7e: case 0x3c: case 0x65: case 0x45: // + - . ~ < e E
-    case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: case 0x36: case 0x37: case 0x38: case 0x39:
+    case 0x2b:
+    case 0x2d:
+    case 0x2e:
+    case 0x7e:
+    case 0x3c:
+    case 0x65:
+    case 0x45: // + - . ~ < e E
+    case 0x30:
+    case 0x31:
+    case 0x32:
+    case 0x33:
+    case 0x34:
+    case 0x35:
+    case 0x36:
+    case 0x37:
+    case 0x38:
+    case 0x39:
       return true;
-    case 0x79: case 0x59: case 0x6e: case 0x4e: case 0x74: case 0x54: case 0x66: case 0x46: case 0x6f: case 0x4f: // yYnNtTfFoO
+    case 0x79:
+    case 0x59:
+    case 0x6e:
+    case 0x4e:
+    case 0x74:
+    case 0x54:
+    case 0x66:
+    case 0x46:
+    case 0x6f:
+    case 0x4f: // yYnNtTfFoO
       return s.length <= 5;
     default:
       return false;

@@ -51,7 +51,12 @@ export function collectGateContext(scopes: readonly IConstruct[]): GateConstruct
         const group = c.apiVersion.includes('/') ? c.apiVersion.slice(0, c.apiVersion.indexOf('/')) : '';
         const other = exact.get(`${group}\0${key}`);
         if (other !== undefined) {
-          throw propError(c.node.path, 'name', `must be unique per kind and namespace: ${c.kind}/${ns ? `${ns}/` : ''}${c.name} is also produced by ${other}`, c.name);
+          throw propError(
+            c.node.path,
+            'name',
+            `must be unique per kind and namespace: ${c.kind}/${ns ? `${ns}/` : ''}${c.name} is also produced by ${other}`,
+            c.name,
+          );
         }
         exact.set(`${group}\0${key}`, c.node.path);
         constructPaths.set(key, c.node.path);

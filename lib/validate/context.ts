@@ -1,6 +1,7 @@
 import { RuleId, ruleInfo } from './rules';
 import { Finding, objectKey, SchemaResultCache, ValidateOptions, Waiver } from './types';
 
+// The gate walks manifests as they are read (untyped JSON): `any` is the honest type of their fields.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** An object of the set, with its identity read once. */
@@ -51,7 +52,7 @@ export function asRecord(v: unknown): Record<string, any> {
 export function show(v: unknown): string {
   let s: string;
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   } catch {
     s = String(v);
   }
@@ -70,11 +71,20 @@ export function selectorMatches(selector: any, labels: Readonly<Record<string, s
     const has = Object.prototype.hasOwnProperty.call(labels, e?.key);
     const values = asArray(e?.values);
     switch (e?.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(labels[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -121,8 +131,18 @@ export class GateContext {
   /** Adds an object that passed the identity check. */
   add(raw: any, apiVersion: string, kind: string, name: string, namespace: string): Obj {
     const slash = apiVersion.indexOf('/');
-    const path = this.constructPaths?.get(objectKey(kind, namespace || undefined, name)) ?? this.constructPaths?.get(objectKey(kind, undefined, name));
-    const obj: Obj = { raw, apiVersion, group: slash < 0 ? '' : apiVersion.slice(0, slash), kind, name, namespace, id: displayId(kind, namespace, name), path };
+    const path =
+      this.constructPaths?.get(objectKey(kind, namespace || undefined, name)) ?? this.constructPaths?.get(objectKey(kind, undefined, name));
+    const obj: Obj = {
+      raw,
+      apiVersion,
+      group: slash < 0 ? '' : apiVersion.slice(0, slash),
+      kind,
+      name,
+      namespace,
+      id: displayId(kind, namespace, name),
+      path,
+    };
     this.objects.push(obj);
     const key = `${kind}\0${namespace}\0${name}`;
     if (!this.byKindNsName.has(key)) this.byKindNsName.set(key, obj);
@@ -130,11 +150,13 @@ export class GateContext {
     if (pod) {
       this.pods.push(pod);
       const nsList = this.podsByNs.get(namespace);
-      if (nsList) nsList.push(pod); else this.podsByNs.set(namespace, [pod]);
+      if (nsList) nsList.push(pod);
+      else this.podsByNs.set(namespace, [pod]);
       for (const [k, v] of Object.entries(pod.labels)) {
         const lk = `${namespace}\0${k}\0${v}`;
         const l = this.podsByLabel.get(lk);
-        if (l) l.push(pod); else this.podsByLabel.set(lk, [pod]);
+        if (l) l.push(pod);
+        else this.podsByLabel.set(lk, [pod]);
       }
     }
     return obj;
@@ -175,8 +197,10 @@ export class GateContext {
   report(ruleId: RuleId, obj: Obj | { id: string; path?: string }, message: string, fix?: string, severity?: 'error' | 'warning'): void {
     const rule = ruleInfo(ruleId)!;
     const path = obj.path;
-    const waiver = path === undefined ? this.waivers.find((w) => w.ruleId === ruleId && w.path === '')
-      : this.waivers.find((w) => w.ruleId === ruleId && (w.path === '' || path === w.path || path.startsWith(`${w.path}/`)));
+    const waiver =
+      path === undefined
+        ? this.waivers.find((w) => w.ruleId === ruleId && w.path === '')
+        : this.waivers.find((w) => w.ruleId === ruleId && (w.path === '' || path === w.path || path.startsWith(`${w.path}/`)));
     this.findings.push({
       ruleId,
       severity: severity ?? rule.severity,
@@ -198,7 +222,7 @@ function podTemplateOf(obj: Obj): PodTemplate | undefined {
   const raw = obj.raw;
   let template: any;
   let where: string;
-  let longRunning = true;
+  let longRunning: boolean;
   if (TEMPLATE_KINDS.has(obj.kind)) {
     template = raw.spec?.template;
     where = 'spec.template';
@@ -217,9 +241,15 @@ function podTemplateOf(obj: Obj): PodTemplate | undefined {
   if (!isObject(template) || !isObject(template.spec)) return undefined;
   const spec = template.spec;
   const containers = [
-    ...asArray(spec.containers).filter(isObject).map((c) => ({ c, list: 'containers' as const })),
-    ...asArray(spec.initContainers).filter(isObject).map((c) => ({ c, list: 'initContainers' as const })),
-    ...asArray(spec.ephemeralContainers).filter(isObject).map((c) => ({ c, list: 'ephemeralContainers' as const })),
+    ...asArray(spec.containers)
+      .filter(isObject)
+      .map((c) => ({ c, list: 'containers' as const })),
+    ...asArray(spec.initContainers)
+      .filter(isObject)
+      .map((c) => ({ c, list: 'initContainers' as const })),
+    ...asArray(spec.ephemeralContainers)
+      .filter(isObject)
+      .map((c) => ({ c, list: 'ephemeralContainers' as const })),
   ];
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(asRecord(template.metadata?.labels))) if (typeof v === 'string') labels[k] = v;

@@ -49,7 +49,11 @@ export function checkNetworkPolicies(ctx: GateContext): void {
   }
   for (const pod of ctx.pods) {
     if (selectAll.has(pod.owner.namespace) || covered.has(pod)) continue;
-    ctx.report('policy/network-policy', pod.owner, `no NetworkPolicy in ${pod.owner.namespace ? `namespace ${pod.owner.namespace}` : 'the set'} selects the pods (labels ${show(pod.labels)}); their traffic is unrestricted`);
+    ctx.report(
+      'policy/network-policy',
+      pod.owner,
+      `no NetworkPolicy in ${pod.owner.namespace ? `namespace ${pod.owner.namespace}` : 'the set'} selects the pods (labels ${show(pod.labels)}); their traffic is unrestricted`,
+    );
   }
 }
 
@@ -84,9 +88,19 @@ export function checkSecretLiterals(ctx: GateContext): void {
     const keys = [...Object.keys(asRecord(s.raw.data)), ...Object.keys(asRecord(s.raw.stringData))];
     if (keys.length === 0) continue;
     if (ctx.isDev) {
-      ctx.report('policy/secret-literal', s, `Secret carries literal values (keys ${show(keys)}); tolerated in ${ctx.env} only`, undefined, 'warning');
+      ctx.report(
+        'policy/secret-literal',
+        s,
+        `Secret carries literal values (keys ${show(keys)}); tolerated in ${ctx.env} only`,
+        undefined,
+        'warning',
+      );
     } else {
-      ctx.report('policy/secret-literal', s, `Secret carries literal values (keys ${show(keys)}) in ${ctx.env}; they end up in Git and in the rendered YAML`);
+      ctx.report(
+        'policy/secret-literal',
+        s,
+        `Secret carries literal values (keys ${show(keys)}) in ${ctx.env}; they end up in Git and in the rendered YAML`,
+      );
     }
   }
 }

@@ -1,8 +1,6 @@
 import { asArray, asRecord, GateContext, isObject, Obj, selectorMatches, show } from './context';
 import { createHash } from 'crypto';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 type ValidateFn = (this: unknown) => void;
 
 /** Validators by 'apiVersion/kind', looked up (and their schema modules required) once per process. */
@@ -64,7 +62,8 @@ export function labelKeyProblem(key: string): string | undefined {
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
   if (prefix !== undefined && !isDnsSubdomain(prefix)) return 'its prefix must be a DNS-1123 subdomain';
-  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return "its name must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name))
+    return "its name must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
   return undefined;
 }
 
@@ -102,7 +101,13 @@ export function checkIdentity(ctx: GateContext, raw: unknown, index: number): Ob
   ].filter(Boolean);
   if (missing.length > 0 || (namespace !== undefined && typeof namespace !== 'string')) {
     const id = typeof kind === 'string' && typeof name === 'string' ? `${kind}/${name}` : `document #${index + 1}`;
-    ctx.report('schema/object', { id }, missing.length > 0 ? `document #${index + 1} has no ${missing.join(', ')}` : `metadata.namespace must be a string, got ${show(namespace)}`);
+    ctx.report(
+      'schema/object',
+      { id },
+      missing.length > 0
+        ? `document #${index + 1} has no ${missing.join(', ')}`
+        : `metadata.namespace must be a string, got ${show(namespace)}`,
+    );
     return undefined;
   }
   return ctx.add(raw, apiVersion, kind, name, namespace ?? '');
@@ -127,23 +132,36 @@ export function checkOpenApi(ctx: GateContext, obj: Obj): void {
     validate.call(obj.raw);
     if (digest !== undefined) cache!.add(digest);
   } catch (err) {
-    const message = String((err as Error).message ?? err).replace(/\bdata\//g, '/').replace(/\bdata /g, '/ ');
-    ctx.report('schema/openapi', obj, `${obj.kind} fails the ${obj.group.endsWith('argoproj.io') ? 'Argo CD CRD' : 'Kubernetes'} schema: ${message.length > 300 ? `${message.slice(0, 297)}...` : message}`);
+    const message = String((err as Error).message ?? err)
+      .replace(/\bdata\//g, '/')
+      .replace(/\bdata /g, '/ ');
+    ctx.report(
+      'schema/openapi',
+      obj,
+      `${obj.kind} fails the ${obj.group.endsWith('argoproj.io') ? 'Argo CD CRD' : 'Kubernetes'} schema: ${message.length > 300 ? `${message.slice(0, 297)}...` : message}`,
+    );
   }
 }
 
 export function checkNames(ctx: GateContext, obj: Obj): void {
   const { kind, name, namespace } = obj;
   if (PATH_SEGMENT_KINDS.has(kind)) {
-    if (name === '.' || name === '..' || /[/%]/.test(name)) ctx.report('schema/name', obj, `metadata.name must not be '.' or '..' nor contain '/' or '%', got ${show(name)}`);
+    if (name === '.' || name === '..' || /[/%]/.test(name))
+      ctx.report('schema/name', obj, `metadata.name must not be '.' or '..' nor contain '/' or '%', got ${show(name)}`);
   } else if (LABEL_NAME_KINDS.has(kind)) {
-    if (!isDnsLabel(name)) ctx.report('schema/name', obj, `metadata.name of a ${kind} must be a DNS-1123 label (at most 63 characters), got ${show(name)}`);
+    if (!isDnsLabel(name))
+      ctx.report('schema/name', obj, `metadata.name of a ${kind} must be a DNS-1123 label (at most 63 characters), got ${show(name)}`);
   } else if (!isDnsSubdomain(name)) {
     ctx.report('schema/name', obj, `metadata.name must be a DNS-1123 subdomain (at most 253 characters), got ${show(name)}`);
   } else if (kind === 'CronJob' && name.length > 52) {
-    ctx.report('schema/name', obj, `metadata.name of a CronJob must be at most 52 characters (Job names get a suffix), got ${name.length}: ${show(name)}`);
+    ctx.report(
+      'schema/name',
+      obj,
+      `metadata.name of a CronJob must be at most 52 characters (Job names get a suffix), got ${name.length}: ${show(name)}`,
+    );
   }
-  if (namespace !== '' && !isDnsLabel(namespace)) ctx.report('schema/name', obj, `metadata.namespace must be a DNS-1123 label, got ${show(namespace)}`);
+  if (namespace !== '' && !isDnsLabel(namespace))
+    ctx.report('schema/name', obj, `metadata.namespace must be a DNS-1123 label, got ${show(namespace)}`);
 }
 
 function checkLabelMap(ctx: GateContext, obj: Obj, where: string, labels: unknown): void {
@@ -163,7 +181,8 @@ export function checkLabels(ctx: GateContext, obj: Obj): void {
   if (obj.kind === 'Service') checkLabelMap(ctx, obj, 'spec.selector', raw.spec?.selector);
   else if (isObject(raw.spec?.selector)) checkLabelMap(ctx, obj, 'spec.selector.matchLabels', raw.spec.selector.matchLabels);
   if (obj.kind === 'NetworkPolicy') checkLabelMap(ctx, obj, 'spec.podSelector.matchLabels', raw.spec?.podSelector?.matchLabels);
-  if (obj.kind === 'CronJob') checkLabelMap(ctx, obj, 'spec.jobTemplate.spec.template.metadata.labels', raw.spec?.jobTemplate?.spec?.template?.metadata?.labels);
+  if (obj.kind === 'CronJob')
+    checkLabelMap(ctx, obj, 'spec.jobTemplate.spec.template.metadata.labels', raw.spec?.jobTemplate?.spec?.template?.metadata?.labels);
   else if (isObject(raw.spec?.template)) checkLabelMap(ctx, obj, 'spec.template.metadata.labels', raw.spec.template.metadata?.labels);
 }
 
@@ -177,7 +196,11 @@ export function checkSelector(ctx: GateContext, obj: Obj): void {
   if (Object.keys(asRecord(selector.matchLabels)).length === 0 && asArray(selector.matchExpressions).length === 0) {
     ctx.report('schema/selector', obj, 'spec.selector is empty; the API server rejects an empty selector for a workload');
   } else if (!selectorMatches(selector, labels)) {
-    ctx.report('schema/selector', obj, `spec.selector ${show(selector.matchLabels ?? selector)} does not match the pod template labels ${show(labels)}`);
+    ctx.report(
+      'schema/selector',
+      obj,
+      `spec.selector ${show(selector.matchLabels ?? selector)} does not match the pod template labels ${show(labels)}`,
+    );
   }
 }
 
@@ -189,32 +212,46 @@ export function checkPodStructure(ctx: GateContext): void {
     for (const { c, list } of pod.containers) {
       const cname = c.name;
       if (!isDnsLabel(cname)) ctx.report('schema/container-name', obj, `${list} name must be a DNS-1123 label, got ${show(cname)}`);
-      else if (names.has(cname)) ctx.report('schema/container-name', obj, `container name ${show(cname)} is used twice in the pod (containers and initContainers share one namespace)`);
+      else if (names.has(cname))
+        ctx.report(
+          'schema/container-name',
+          obj,
+          `container name ${show(cname)} is used twice in the pod (containers and initContainers share one namespace)`,
+        );
       names.add(cname);
       const portNames = new Set<string>();
       for (const p of asArray(c.ports)) {
         if (p?.name === undefined) continue;
         const problem = ianaProblem(p.name);
-        if (problem) ctx.report('schema/port-name', obj, `container ${show(cname)} port name ${show(p.name)} ${problem} (IANA service name)`);
-        else if (portNames.has(p.name)) ctx.report('schema/port-name', obj, `container ${show(cname)} declares port name ${show(p.name)} twice`);
+        if (problem)
+          ctx.report('schema/port-name', obj, `container ${show(cname)} port name ${show(p.name)} ${problem} (IANA service name)`);
+        else if (portNames.has(p.name))
+          ctx.report('schema/port-name', obj, `container ${show(cname)} declares port name ${show(p.name)} twice`);
         portNames.add(p.name);
       }
     }
     const volumes = new Set<string>();
     for (const v of asArray(pod.spec.volumes)) {
       if (typeof v?.name !== 'string') continue;
-      if (volumes.has(v.name)) ctx.report('schema/volume-mount', obj, `volume name ${show(v.name)} is declared twice in ${pod.where}.volumes`);
+      if (volumes.has(v.name))
+        ctx.report('schema/volume-mount', obj, `volume name ${show(v.name)} is declared twice in ${pod.where}.volumes`);
       volumes.add(v.name);
     }
-    if (obj.kind === 'StatefulSet') for (const t of asArray(obj.raw.spec?.volumeClaimTemplates)) if (typeof t?.metadata?.name === 'string') volumes.add(t.metadata.name);
+    if (obj.kind === 'StatefulSet')
+      for (const t of asArray(obj.raw.spec?.volumeClaimTemplates)) if (typeof t?.metadata?.name === 'string') volumes.add(t.metadata.name);
     for (const { c } of pod.containers) {
       const mountPaths = new Set<string>();
       for (const m of asArray(c.volumeMounts)) {
         if (typeof m?.name === 'string' && !volumes.has(m.name)) {
-          ctx.report('schema/volume-mount', obj, `container ${show(c.name)} mounts volume ${show(m.name)} at ${show(m.mountPath)}, but the pod declares no such volume (declared: ${show([...volumes])})`);
+          ctx.report(
+            'schema/volume-mount',
+            obj,
+            `container ${show(c.name)} mounts volume ${show(m.name)} at ${show(m.mountPath)}, but the pod declares no such volume (declared: ${show([...volumes])})`,
+          );
         }
         if (typeof m?.mountPath === 'string') {
-          if (mountPaths.has(m.mountPath)) ctx.report('schema/volume-mount', obj, `container ${show(c.name)} mounts two volumes at ${show(m.mountPath)}`);
+          if (mountPaths.has(m.mountPath))
+            ctx.report('schema/volume-mount', obj, `container ${show(c.name)} mounts two volumes at ${show(m.mountPath)}`);
           mountPaths.add(m.mountPath);
         }
       }
@@ -226,7 +263,12 @@ export function checkPodStructure(ctx: GateContext): void {
     const seen = new Set<string>();
     for (const p of ports) {
       if (p?.name === undefined) {
-        if (ports.length > 1) ctx.report('schema/port-name', obj, `Service port ${show(p?.port)} has no name; every port must be named when a Service has several`);
+        if (ports.length > 1)
+          ctx.report(
+            'schema/port-name',
+            obj,
+            `Service port ${show(p?.port)} has no name; every port must be named when a Service has several`,
+          );
         continue;
       }
       if (!isDnsLabel(p.name)) ctx.report('schema/port-name', obj, `Service port name ${show(p.name)} must be a DNS-1123 label`);
@@ -242,7 +284,11 @@ export function checkDuplicates(ctx: GateContext): void {
     const key = `${obj.group}\0${obj.kind}\0${obj.namespace}\0${obj.name}`;
     const first = seen.get(key);
     if (first) {
-      ctx.report('schema/duplicate-object', obj, `${obj.id} is defined twice${first.path ? ` (also by ${first.path})` : ''}; the second overwrites the first`);
+      ctx.report(
+        'schema/duplicate-object',
+        obj,
+        `${obj.id} is defined twice${first.path ? ` (also by ${first.path})` : ''}; the second overwrites the first`,
+      );
     } else {
       seen.set(key, obj);
     }

@@ -9,12 +9,18 @@ import * as path from 'path';
 
 const APP = path.join(__dirname, '..', '..', 'examples', 'fullstack');
 
-interface Instruction { readonly op: string; readonly args: string }
+interface Instruction {
+  readonly op: string;
+  readonly args: string;
+}
 
 /** Instructions of the last stage, continuation lines joined, comments dropped. */
 function finalStage(file: string): Instruction[] {
   const joined = fs.readFileSync(file, 'utf8').replace(/\\\r?\n/g, ' ');
-  const all = joined.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  const all = joined
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
       const m = /^(\S+)\s*(.*)$/.exec(l)!;
       return { op: m[1].toUpperCase(), args: m[2].replace(/\s+/g, ' ').trim() };
@@ -32,7 +38,11 @@ function envOf(stage: Instruction[]): Record<string, string> {
   return env;
 }
 
-const last = (stage: Instruction[], op: string) => stage.filter((i) => i.op === op).map((i) => i.args).pop();
+const last = (stage: Instruction[], op: string) =>
+  stage
+    .filter((i) => i.op === op)
+    .map((i) => i.args)
+    .pop();
 
 describe.each(['backend', 'frontend'])('examples/fullstack/%s/Dockerfile.test', (name) => {
   const prod = finalStage(path.join(APP, name, 'Dockerfile'));
@@ -48,9 +58,11 @@ describe.each(['backend', 'frontend'])('examples/fullstack/%s/Dockerfile.test', 
   });
 
   it('copies to the same places', () => {
-    const dests = (stage: Instruction[]) => stage.filter((i) => i.op === 'COPY')
-      .map((i) => i.args.split(' ').pop())
-      .filter((d) => d !== '/opt/venv');
+    const dests = (stage: Instruction[]) =>
+      stage
+        .filter((i) => i.op === 'COPY')
+        .map((i) => i.args.split(' ').pop())
+        .filter((d) => d !== '/opt/venv');
     expect(dests(test)).toEqual(dests(prod));
   });
 });

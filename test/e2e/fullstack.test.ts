@@ -28,8 +28,18 @@ import { LocalPostgres } from './postgres';
 import { freePorts, logTail, Managed, ProcessSet, request, runChecked, Timings, waitForHttp, withLock } from './processes';
 import { requireTools, Tools } from './tools';
 import {
-  Address, containerOf, dockerfileCmd, findObject, httpProbePath, initContainersOf, interpolate, localNginxConf,
-  parseDotEnv, relocateEnv, resolveContainerEnv, withFlag,
+  Address,
+  containerOf,
+  dockerfileCmd,
+  findObject,
+  httpProbePath,
+  initContainersOf,
+  interpolate,
+  localNginxConf,
+  parseDotEnv,
+  relocateEnv,
+  resolveContainerEnv,
+  withFlag,
 } from './wiring';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -41,8 +51,11 @@ jest.setTimeout(60_000);
 function workloadBehind(objects: readonly K8sObject[], serviceName: string): any {
   const svc = findObject(objects, 'Service', serviceName);
   const selector: Record<string, string> = svc.spec.selector ?? {};
-  const matches = objects.filter((o: any) => (o.kind === 'Deployment' || o.kind === 'StatefulSet')
-    && Object.entries(selector).every(([k, v]) => o.spec.template.metadata?.labels?.[k] === v));
+  const matches = objects.filter(
+    (o: any) =>
+      (o.kind === 'Deployment' || o.kind === 'StatefulSet') &&
+      Object.entries(selector).every(([k, v]) => o.spec.template.metadata?.labels?.[k] === v),
+  );
   if (matches.length !== 1) throw new Error(`Service ${serviceName} selects ${matches.length} workloads`);
   return matches[0];
 }
@@ -60,7 +73,13 @@ function listedItems(html: string): string[] | undefined {
   return [...m[1].matchAll(/<li[^>]*>([\s\S]*?)<\/li>/g)].map((x) => x[1]);
 }
 
-interface Ports { pg: number; api: number; web: number; nginx: number; nginxStatus: number }
+interface Ports {
+  pg: number;
+  api: number;
+  web: number;
+  nginx: number;
+  nginxStatus: number;
+}
 
 interface Wiring {
   synthesis: EnvSynthesis;
@@ -100,11 +119,12 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
   const itemName = `e2e-item-${process.pid}-${Date.now()}`;
 
   /** A request through nginx, with the Ingress host as Host header. */
-  const viaNginx = (pathAndQuery: string, options: { method?: string; body?: unknown } = {}) => request(`${edge}${pathAndQuery}`, {
-    method: options.method,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    headers: { host: w.ingressHost, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
-  });
+  const viaNginx = (pathAndQuery: string, options: { method?: string; body?: unknown } = {}) =>
+    request(`${edge}${pathAndQuery}`, {
+      method: options.method,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      headers: { host: w.ingressHost, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    });
 
   beforeAll(async () => {
     tools = await timings.phase('check tools', () => requireTools());
@@ -125,7 +145,10 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     built.catch(() => undefined); // awaited below; avoids an unhandled rejection while the backend starts
 
     pg = new LocalPostgres(tools, procs, path.join(tmp, 'pg'), ports.pg);
-    await timings.phase('postgres: initdb + start', async () => { pg.init(); await pg.start(); });
+    await timings.phase('postgres: initdb + start', async () => {
+      pg.init();
+      await pg.start();
+    });
     pg.createRoleAndDatabase(w.credentials);
 
     const backendDir = path.join(ROOT, w.synthesis.stack.backend.workload.build!.context);
@@ -133,19 +156,29 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     await timings.phase('backend: migration (initContainer command)', () => {
       for (const command of w.initCommands) {
         // A console script of the image's venv is `python -m <name>` with Debian's python.
-        runChecked(`init container: ${command.join(' ')}`, tools.python, ['-m', ...command], { cwd: backendDir, env: pyEnv, timeoutMs: 60_000 });
+        runChecked(`init container: ${command.join(' ')}`, tools.python, ['-m', ...command], {
+          cwd: backendDir,
+          env: pyEnv,
+          timeoutMs: 60_000,
+        });
       }
     });
     await timings.phase('backend: start until readiness probe passes', async () => {
       api = procs.start('api', tools.python, ['-m', ...w.apiCommand], { cwd: backendDir, env: pyEnv });
-      await waitForHttp('backend readiness', `http://${LOOPBACK}:${ports.api}${w.readinessPath}`, (r) => r.status === 200, { timeoutMs: 30_000, proc: api });
+      await waitForHttp('backend readiness', `http://${LOOPBACK}:${ports.api}${w.readinessPath}`, (r) => r.status === 200, {
+        timeoutMs: 30_000,
+        proc: api,
+      });
     });
 
     await built;
     await timings.phase('frontend: start until readiness probe passes', async () => {
       const env = { PATH: '/usr/bin:/bin', HOME: tmp, NODE_ENV: 'production', ...w.webEnv };
       web = procs.start('web', process.execPath, w.webCommand.slice(1), { cwd: webDir, env });
-      await waitForHttp('frontend readiness', `http://${LOOPBACK}:${ports.web}${w.webReadinessPath}`, (r) => r.status === 200, { timeoutMs: 30_000, proc: web });
+      await waitForHttp('frontend readiness', `http://${LOOPBACK}:${ports.web}${w.webReadinessPath}`, (r) => r.status === 200, {
+        timeoutMs: 30_000,
+        proc: web,
+      });
     });
 
     await timings.phase('nginx: start', async () => {
@@ -163,17 +196,25 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
 
   afterAll(async () => {
     const running = procs?.running().map((p) => `${p.name} (pid ${p.pid})`) ?? [];
-    await timings.phase('stop everything', async () => { await procs?.stopAll(); });
+    await timings.phase('stop everything', async () => {
+      await procs?.stopAll();
+    });
     const keep = process.env.KSTACK_E2E_KEEP === '1';
     if (tmp && !keep) fs.rmSync(tmp, { recursive: true, force: true });
     const left = procs?.running() ?? [];
-    // eslint-disable-next-line no-console
-    console.log([
-      `e2e phases (total ${((Date.now() - started) / 1000).toFixed(1)} s):`, timings.toString(),
-      w ? `relocated (in-cluster -> local): api ${w.apiChanged.join(', ')}; web ${w.webChanged.join(', ')}; nginx.conf:\n${w.nginxChanges.map((l) => `    ${l}`).join('\n')}` : '',
-      `stopped: ${running.join(', ') || '(nothing running)'}`,
-      keep && tmp ? `kept ${tmp} (KSTACK_E2E_KEEP=1)` : '',
-    ].filter(Boolean).join('\n'));
+    console.log(
+      [
+        `e2e phases (total ${((Date.now() - started) / 1000).toFixed(1)} s):`,
+        timings.toString(),
+        w
+          ? `relocated (in-cluster -> local): api ${w.apiChanged.join(', ')}; web ${w.webChanged.join(', ')}; nginx.conf:\n${w.nginxChanges.map((l) => `    ${l}`).join('\n')}`
+          : '',
+        `stopped: ${running.join(', ') || '(nothing running)'}`,
+        keep && tmp ? `kept ${tmp} (KSTACK_E2E_KEEP=1)` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
     if (left.length > 0) throw new Error(`processes still running after teardown: ${left.map((p) => `${p.name} ${p.pid}`).join(', ')}`);
   }, 60_000);
 
@@ -181,9 +222,15 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     // What the test changed, for the record: addresses, nothing else.
     expect(w.apiChanged).toEqual(expect.arrayContaining(['DATABASE_URL']));
     expect(w.webChanged).toEqual(['API_URL']);
-    expect(w.apiEnv.DATABASE_URL).toBe(`postgresql://${w.credentials.user}:${w.credentials.password}@${LOOPBACK}:${ports.pg}/${w.credentials.database}`);
+    expect(w.apiEnv.DATABASE_URL).toBe(
+      `postgresql://${w.credentials.user}:${w.credentials.password}@${LOOPBACK}:${ports.pg}/${w.credentials.database}`,
+    );
     expect(w.webEnv.API_URL).toBe(`http://${LOOPBACK}:${ports.api}`);
-    expect(w.nginxChanges.filter((l) => l.startsWith('+')).every((l) => /^\+ (server 127\.0\.0\.1:\d+;|listen \d+ default_server;|listen 127\.0\.0\.1:\d+;|pid \/|\w+_temp_path \/)/.test(l))).toBe(true);
+    expect(
+      w.nginxChanges
+        .filter((l) => l.startsWith('+'))
+        .every((l) => /^\+ (server 127\.0\.0\.1:\d+;|listen \d+ default_server;|listen 127\.0\.0\.1:\d+;|pid \/|\w+_temp_path \/)/.test(l)),
+    ).toBe(true);
     expect(w.nginxChanges).toContain(`+ listen ${LOOPBACK}:${ports.nginxStatus};`);
     expect(api.exit).toBeUndefined();
     expect(web.exit).toBeUndefined();
@@ -213,9 +260,13 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     }
   });
 
-  test('the internal status server (the Compose healthcheck\'s target) answers 200; the public listener leaves its path to the app', async () => {
+  test("the internal status server (the Compose healthcheck's target) answers 200; the public listener leaves its path to the app", async () => {
     const status = await request(`http://${LOOPBACK}:${ports.nginxStatus}${w.nginxStatusPath}`);
-    expect({ status: status.status, body: status.body, type: status.headers['content-type'] }).toEqual({ status: 200, body: 'ok\n', type: 'text/plain' });
+    expect({ status: status.status, body: status.body, type: status.headers['content-type'] }).toEqual({
+      status: 200,
+      body: 'ok\n',
+      type: 'text/plain',
+    });
     // Through the public listener the same path is an app path: the catch-all route's frontend answers it.
     const viaPublic = await viaNginx(w.nginxStatusPath);
     expect([viaPublic.status, viaPublic.headers['content-type']]).toEqual([404, expect.stringMatching(/text\/html/)]);
@@ -234,7 +285,7 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
 
     // The row is in PostgreSQL, in the table the migration created as the Secret's user.
     const db = w.credentials.database;
-    expect(pg.query(db, 'SELECT id || \':\' || name FROM items')).toBe(`${row.id}:${itemName}`);
+    expect(pg.query(db, "SELECT id || ':' || name FROM items")).toBe(`${row.id}:${itemName}`);
     expect(pg.query(db, "SELECT tableowner FROM pg_tables WHERE tablename = 'items'")).toBe(w.credentials.user);
     expect(pg.query(db, 'SELECT version_num FROM alembic_version')).toMatch(/\S/);
   });
@@ -265,7 +316,9 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     await timings.phase('readiness: start postgres until /ready is 200', async () => {
       await pg.start();
       await waitForHttp('readiness after PostgreSQL restart', `${edge}${readyUrl}`, (r) => r.status === 200, {
-        timeoutMs: 20_000, proc: api, headers: { host: w.ingressHost },
+        timeoutMs: 20_000,
+        proc: api,
+        headers: { host: w.ingressHost },
       });
     });
     const list = await viaNginx(`${w.apiPrefix}/items`);
@@ -301,7 +354,8 @@ function readWiring(tmp: string, ports: Ports): Wiring {
   // Database: the role, password and database the postgres container is created with.
   const dbEnv = resolveContainerEnv(objects, containerOf(workloadBehind(objects, dbService)));
   const credentials = { user: dbEnv.POSTGRES_USER, password: dbEnv.POSTGRES_PASSWORD, database: dbEnv.POSTGRES_DB };
-  for (const [k, v] of Object.entries(credentials)) if (!v) throw new Error(`db container: no ${k} (env: ${Object.keys(dbEnv).join(', ')})`);
+  for (const [k, v] of Object.entries(credentials))
+    if (!v) throw new Error(`db container: no ${k} (env: ${Object.keys(dbEnv).join(', ')})`);
 
   // Backend: env (ConfigMap + secretKeyRefs), init containers, probes, listen port.
   const apiDeployment = workloadBehind(objects, apiService);
@@ -311,7 +365,8 @@ function readWiring(tmp: string, ports: Ports): Wiring {
   const { env: apiEnv, changed: apiChanged } = relocateEnv(rawApiEnv, relocations);
   const initCommands = initContainersOf(apiDeployment).map((c: any) => {
     const { env } = relocateEnv(resolveContainerEnv(objects, c), relocations);
-    if (JSON.stringify(env) !== JSON.stringify(apiEnv)) throw new Error(`init container ${c.name} has another env than the app container; the test runs both with the app's`);
+    if (JSON.stringify(env) !== JSON.stringify(apiEnv))
+      throw new Error(`init container ${c.name} has another env than the app container; the test runs both with the app's`);
     if (!Array.isArray(c.command)) throw new Error(`init container ${c.name} has no command`);
     return [...c.command, ...(c.args ?? [])];
   });
@@ -336,7 +391,8 @@ function readWiring(tmp: string, ports: Ports): Wiring {
   webEnv.HOSTNAME = LOOPBACK;
   const fbuild = stack.frontend.workload.build!;
   const webCommand = webContainer.command ?? dockerfileCmd(path.join(ROOT, fbuild.context, fbuild.dockerfile));
-  if (webCommand[0] !== 'node' || webCommand.length !== 2) throw new Error(`frontend command is not 'node <server>': ${webCommand.join(' ')}`);
+  if (webCommand[0] !== 'node' || webCommand.length !== 2)
+    throw new Error(`frontend command is not 'node <server>': ${webCommand.join(' ')}`);
 
   // Compose: .env built from the db container's variables; the services must get the same wiring.
   const dotEnvNames = Object.keys(parseDotEnv(project.files['.env.example'])).filter((k) => k !== 'COMPOSE_PROJECT_NAME');
@@ -345,20 +401,27 @@ function readWiring(tmp: string, ports: Ports): Wiring {
     if (!(k in dbEnv)) throw new Error(`.env.example variable ${k} is not a variable of the db container`);
     dotEnv[k] = dbEnv[k];
   }
-  const composeEnv = (service: string) => Object.fromEntries(Object.entries(project.compose.services[service]?.environment ?? {})
-    .map(([k, v]) => [k, interpolate(v, dotEnv)]));
-  for (const [service, k8sEnv] of [[apiService, rawApiEnv], [webService, rawWebEnv]] as const) {
+  const composeEnv = (service: string) =>
+    Object.fromEntries(Object.entries(project.compose.services[service]?.environment ?? {}).map(([k, v]) => [k, interpolate(v, dotEnv)]));
+  for (const [service, k8sEnv] of [
+    [apiService, rawApiEnv],
+    [webService, rawWebEnv],
+  ] as const) {
     const c = composeEnv(service);
     for (const [k, v] of Object.entries(k8sEnv)) {
       if (c[k] !== v) throw new Error(`compose service ${service}: ${k}=${c[k]}, Kubernetes has ${v}`);
     }
   }
-  const migrate = Object.entries(project.compose.services).filter(([name]) => name.startsWith(`${apiService}-`)).map(([, s]) => [...(s.entrypoint ?? []), ...(s.command ?? [])]);
-  if (JSON.stringify(migrate) !== JSON.stringify(initCommands)) throw new Error(`compose one-shot services run ${JSON.stringify(migrate)}, the init containers ${JSON.stringify(initCommands)}`);
+  const migrate = Object.entries(project.compose.services)
+    .filter(([name]) => name.startsWith(`${apiService}-`))
+    .map(([, s]) => [...(s.entrypoint ?? []), ...(s.command ?? [])]);
+  if (JSON.stringify(migrate) !== JSON.stringify(initCommands))
+    throw new Error(`compose one-shot services run ${JSON.stringify(migrate)}, the init containers ${JSON.stringify(initCommands)}`);
 
   // nginx: the Compose target's nginx.conf, upstreams on 127.0.0.1 (upstreamHosts) and local ports.
   const composeConf = project.files['nginx/nginx.conf'];
-  if (renderNginxConf(stack.ingress) !== composeConf) throw new Error('renderNginxConf(ingress) differs from the Compose project\'s nginx/nginx.conf');
+  if (renderNginxConf(stack.ingress) !== composeConf)
+    throw new Error("renderNginxConf(ingress) differs from the Compose project's nginx/nginx.conf");
   const upstreamHosts = Object.fromEntries(stack.ingress.routes.map((r) => [r.backend.serviceName, LOOPBACK]));
   const rendered = renderNginxConf(stack.ingress, { upstreamHosts, listenPort: ports.nginx, statusPort: ports.nginxStatus });
   fs.mkdirSync(path.join(tmp, 'nginx'));
@@ -368,7 +431,9 @@ function readWiring(tmp: string, ports: Ports): Wiring {
   const healthTest: readonly string[] = project.compose.services.nginx?.healthcheck?.test ?? [];
   const statusUrl = new URL(healthTest[healthTest.length - 1] ?? 'none:');
   if (statusUrl.protocol !== 'http:' || statusUrl.hostname !== LOOPBACK || !composeConf.includes(`listen ${LOOPBACK}:${statusUrl.port};`)) {
-    throw new Error(`compose service nginx: the healthcheck ${JSON.stringify(healthTest)} does not request the status server of nginx.conf`);
+    throw new Error(
+      `compose service nginx: the healthcheck ${JSON.stringify(healthTest)} does not request the status server of nginx.conf`,
+    );
   }
 
   const apiRoute = stack.ingress.routes.find((r) => r.backend.serviceName === apiService);
@@ -412,13 +477,22 @@ async function buildFrontend(procs: ProcessSet, frontendDir: string, webDir: str
   await withLock(`next build ${frontendDir}`, 150_000, async () => {
     const build = procs.start('next-build', process.execPath, [nextBin, 'build'], { cwd: frontendDir, env });
     let timer: NodeJS.Timeout | undefined;
-    const status = await Promise.race([build.exited, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), 120_000); })]);
+    const status = await Promise.race([
+      build.exited,
+      new Promise<undefined>((r) => {
+        timer = setTimeout(() => r(undefined), 120_000);
+      }),
+    ]);
     clearTimeout(timer);
-    if (!status) { await procs.stop(build); throw new Error(`next build did not finish in 120 s\n${logTail(build, 40)}`); }
+    if (!status) {
+      await procs.stop(build);
+      throw new Error(`next build did not finish in 120 s\n${logTail(build, 40)}`);
+    }
     if (status.code !== 0) throw new Error(`next build failed (${JSON.stringify(status)})\n${logTail(build, 40)}`);
     const dotNext = path.join(frontendDir, '.next');
     fs.cpSync(path.join(dotNext, 'standalone'), webDir, { recursive: true, verbatimSymlinks: true });
     fs.cpSync(path.join(dotNext, 'static'), path.join(webDir, '.next', 'static'), { recursive: true });
-    if (fs.existsSync(path.join(frontendDir, 'public'))) fs.cpSync(path.join(frontendDir, 'public'), path.join(webDir, 'public'), { recursive: true });
+    if (fs.existsSync(path.join(frontendDir, 'public')))
+      fs.cpSync(path.join(frontendDir, 'public'), path.join(webDir, 'public'), { recursive: true });
   });
 }

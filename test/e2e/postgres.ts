@@ -9,7 +9,11 @@ import * as path from 'path';
 import { Managed, ProcessSet, runChecked, waitForCommand } from './processes';
 import { Tools } from './tools';
 
-export interface PgCredentials { readonly user: string; readonly password: string; readonly database: string }
+export interface PgCredentials {
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
 
 export class LocalPostgres {
   readonly dataDir: string;
@@ -17,7 +21,12 @@ export class LocalPostgres {
   private proc?: Managed;
   private starts = 0;
 
-  constructor(private readonly tools: Tools, private readonly procs: ProcessSet, dir: string, readonly port: number) {
+  constructor(
+    private readonly tools: Tools,
+    private readonly procs: ProcessSet,
+    dir: string,
+    readonly port: number,
+  ) {
     this.dataDir = path.join(dir, 'data');
     this.socketDir = path.join(dir, 'socket');
     for (const d of [dir, this.dataDir, this.socketDir]) {
@@ -41,8 +50,16 @@ export class LocalPostgres {
   /** initdb: superuser `postgres` over the socket (trust), everyone else over TCP with a password. */
   init(): void {
     const [cmd, args] = this.argv('initdb', [
-      '-D', this.dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256',
-      '--encoding=UTF8', '--no-locale', '--no-sync', '--no-instructions',
+      '-D',
+      this.dataDir,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--no-locale',
+      '--no-sync',
+      '--no-instructions',
     ]);
     runChecked('initdb', cmd, args, { cwd: this.socketDir, env: this.env(), timeoutMs: 60_000 });
   }
@@ -51,13 +68,28 @@ export class LocalPostgres {
   async start(): Promise<void> {
     if (this.proc && !this.proc.exit) throw new Error('postgres is already running');
     const [cmd, args] = this.argv('postgres', [
-      '-D', this.dataDir, '-p', String(this.port), '-k', this.socketDir,
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-D',
+      this.dataDir,
+      '-p',
+      String(this.port),
+      '-k',
+      this.socketDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ]);
     // SIGINT: fast shutdown (SIGTERM would wait for the backend's pooled connections).
     this.proc = this.procs.start(`postgres-${++this.starts}`, cmd, args, { cwd: this.socketDir, env: this.env(), stopSignal: 'SIGINT' });
     await waitForCommand('postgres', path.join(this.tools.pgBin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port)], {
-      cwd: this.socketDir, env: this.env(), timeoutMs: 20_000, proc: this.proc,
+      cwd: this.socketDir,
+      env: this.env(),
+      timeoutMs: 20_000,
+      proc: this.proc,
     });
   }
 
@@ -71,16 +103,59 @@ export class LocalPostgres {
   createRoleAndDatabase(c: PgCredentials): void {
     // psql variables quote identifiers (:"x") and literals (:'x'): no value is pasted into SQL.
     const sql = 'CREATE ROLE :"user" LOGIN PASSWORD :\'password\';\nCREATE DATABASE :"database" OWNER :"user";\n';
-    runChecked('psql (create role and database)', path.join(this.tools.pgBin, 'psql'), [
-      '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', this.socketDir, '-p', String(this.port), '-U', 'postgres', '-d', 'postgres',
-      '-v', `user=${c.user}`, '-v', `password=${c.password}`, '-v', `database=${c.database}`, '-f', '-',
-    ], { cwd: this.socketDir, env: this.env(), input: sql });
+    runChecked(
+      'psql (create role and database)',
+      path.join(this.tools.pgBin, 'psql'),
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        this.socketDir,
+        '-p',
+        String(this.port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-v',
+        `user=${c.user}`,
+        '-v',
+        `password=${c.password}`,
+        '-v',
+        `database=${c.database}`,
+        '-f',
+        '-',
+      ],
+      { cwd: this.socketDir, env: this.env(), input: sql },
+    );
   }
 
   /** Runs a query as the superuser, returning unaligned output. */
   query(database: string, sql: string): string {
-    return runChecked('psql', path.join(this.tools.pgBin, 'psql'), [
-      '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', this.socketDir, '-p', String(this.port), '-U', 'postgres', '-d', database, '-c', sql,
-    ], { cwd: this.socketDir, env: this.env() }).trim();
+    return runChecked(
+      'psql',
+      path.join(this.tools.pgBin, 'psql'),
+      [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        this.socketDir,
+        '-p',
+        String(this.port),
+        '-U',
+        'postgres',
+        '-d',
+        database,
+        '-c',
+        sql,
+      ],
+      { cwd: this.socketDir, env: this.env() },
+    ).trim();
   }
 }

@@ -31,7 +31,10 @@ export async function freePorts(count: number): Promise<number[]> {
     for (let i = 0; i < count; i++) {
       const server = net.createServer();
       servers.push(server);
-      await new Promise<void>((resolve, reject) => { server.on('error', reject); server.listen(0, '127.0.0.1', resolve); });
+      await new Promise<void>((resolve, reject) => {
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
     }
     return servers.map((s) => (s.address() as net.AddressInfo).port);
   } finally {
@@ -39,7 +42,10 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-export interface ExitStatus { readonly code: number | null; readonly signal: NodeJS.Signals | null }
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
 
 /** A child process the suite started, in its own process group. */
 export interface Managed {
@@ -69,7 +75,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ProcessSet {
   private readonly procs: Managed[] = [];
   private readonly children = new Map<Managed, ChildProcess>();
-  private readonly onExit = () => { for (const p of this.running()) killGroup(p.pid, 'SIGKILL'); };
+  private readonly onExit = () => {
+    for (const p of this.running()) killGroup(p.pid, 'SIGKILL');
+  };
 
   constructor(private readonly logDir: string) {
     // jest killed or crashing: no orphans (synchronous, best effort).
@@ -93,10 +101,19 @@ export class ProcessSet {
     }
     if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
     let resolveExit!: (s: ExitStatus) => void;
-    const exited = new Promise<ExitStatus>((r) => { resolveExit = r; });
+    const exited = new Promise<ExitStatus>((r) => {
+      resolveExit = r;
+    });
     const managed: Managed = { name, pid: child.pid, logFile, exited, stopSignal: options.stopSignal ?? 'SIGTERM' };
-    child.on('exit', (code, signal) => { managed.exit = { code, signal }; resolveExit(managed.exit); });
-    child.on('error', (err) => { managed.exit = { code: -1, signal: null }; fs.appendFileSync(logFile, `spawn error: ${err.message}\n`); resolveExit(managed.exit); });
+    child.on('exit', (code, signal) => {
+      managed.exit = { code, signal };
+      resolveExit(managed.exit);
+    });
+    child.on('error', (err) => {
+      managed.exit = { code: -1, signal: null };
+      fs.appendFileSync(logFile, `spawn error: ${err.message}\n`);
+      resolveExit(managed.exit);
+    });
     this.procs.push(managed);
     this.children.set(managed, child);
     return managed;
@@ -107,13 +124,20 @@ export class ProcessSet {
    * group after `graceMs`. Resolves once it has exited.
    */
   async stop(p: Managed, options: { signal?: NodeJS.Signals; group?: boolean; graceMs?: number } = {}): Promise<ExitStatus> {
-    if (p.exit) { killGroup(p.pid, 'SIGKILL'); return p.exit; }
+    if (p.exit) {
+      killGroup(p.pid, 'SIGKILL');
+      return p.exit;
+    }
     const signal = options.signal ?? p.stopSignal;
     try {
       process.kill(options.group === false ? p.pid : -p.pid, signal);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), options.graceMs ?? 10_000); });
+    const timeout = new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), options.graceMs ?? 10_000);
+    });
     const status = await Promise.race([p.exited, timeout]);
     clearTimeout(timer);
     // Whatever is left in the group (workers, forked children) goes too.
@@ -143,11 +167,24 @@ export async function withLock<T>(key: string, timeoutMs: number, fn: () => Prom
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       let owner = NaN;
-      try { owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8')); } catch { /* being written */ }
+      try {
+        owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+      } catch {
+        /* being written */
+      }
       let alive = true;
-      if (Number.isInteger(owner) && owner > 0) { try { process.kill(owner, 0); } catch { alive = false; } }
-      if (!alive) { fs.rmSync(dir, { recursive: true, force: true }); continue; }
-      if (Date.now() > deadline) throw new Error(`lock ${dir} (${key}) still held by pid ${owner} after ${timeoutMs} ms`);
+      if (Number.isInteger(owner) && owner > 0) {
+        try {
+          process.kill(owner, 0);
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`lock ${dir} (${key}) still held by pid ${owner} after ${timeoutMs} ms`, { cause: err });
       await sleep(500);
     }
   }
@@ -159,7 +196,11 @@ export async function withLock<T>(key: string, timeoutMs: number, fn: () => Prom
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pid, signal); } catch { /* no such group */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* no such group */
+  }
 }
 
 /** The last lines of a process's log, for error messages. */
@@ -167,41 +208,76 @@ export function logTail(p: Managed | string, lines = 25): string {
   const file = typeof p === 'string' ? p : p.logFile;
   try {
     const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-    return text.slice(-lines).map((l) => `    | ${l}`).join('\n');
+    return text
+      .slice(-lines)
+      .map((l) => `    | ${l}`)
+      .join('\n');
   } catch {
     return '    | (no log)';
   }
 }
 
 /** Runs a command to completion (no shell); throws with its output when it fails. */
-export function runChecked(name: string, command: string, args: readonly string[], options: StartOptions & { input?: string; timeoutMs?: number }): string {
+export function runChecked(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: StartOptions & { input?: string; timeoutMs?: number },
+): string {
   const r = spawnSync(command, [...args], {
-    cwd: options.cwd, env: { ...options.env }, input: options.input, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, killSignal: 'SIGKILL',
+    cwd: options.cwd,
+    env: { ...options.env },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
   });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
-    throw new Error(`${name} failed (${why}): ${[command, ...args].join(' ')}\n${output.trimEnd().split('\n').slice(-30).map((l) => `    | ${l}`).join('\n')}`);
+    throw new Error(
+      `${name} failed (${why}): ${[command, ...args].join(' ')}\n${output
+        .trimEnd()
+        .split('\n')
+        .slice(-30)
+        .map((l) => `    | ${l}`)
+        .join('\n')}`,
+    );
   }
   return output;
 }
 
-export interface HttpResponse { readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: string }
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
 
 /** One HTTP request (no keep-alive, no redirects), with an explicit Host header when given. */
-export function request(url: string, options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpResponse> {
+export function request(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const headers: Record<string, string> = { connection: 'close', ...options.headers };
     if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-    const req = http.request({
-      host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: options.method ?? 'GET', headers, agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 10_000} ms: ${url}`)));
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
@@ -214,14 +290,18 @@ export function request(url: string, options: { method?: string; body?: string; 
  * exits, and with the process's log tail on timeout.
  */
 export async function waitForHttp(
-  what: string, url: string, accept: (r: HttpResponse) => boolean,
+  what: string,
+  url: string,
+  accept: (r: HttpResponse) => boolean,
   options: { timeoutMs: number; proc?: Managed; headers?: Record<string, string>; intervalMs?: number },
 ): Promise<HttpResponse> {
   const deadline = Date.now() + options.timeoutMs;
-  let last = 'no response yet';
+  let last: string;
   for (;;) {
     if (options.proc?.exit) {
-      throw new Error(`${what}: ${options.proc.name} exited (${JSON.stringify(options.proc.exit)}) before ${url} answered\n${logTail(options.proc)}`);
+      throw new Error(
+        `${what}: ${options.proc.name} exited (${JSON.stringify(options.proc.exit)}) before ${url} answered\n${logTail(options.proc)}`,
+      );
     }
     try {
       const r = await request(url, { headers: options.headers, timeoutMs: 3_000 });
@@ -231,21 +311,31 @@ export async function waitForHttp(
       last = (err as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: ${url} not as expected after ${options.timeoutMs} ms (last: ${last})${options.proc ? `\n${logTail(options.proc)}` : ''}`);
+      throw new Error(
+        `${what}: ${url} not as expected after ${options.timeoutMs} ms (last: ${last})${options.proc ? `\n${logTail(options.proc)}` : ''}`,
+      );
     }
     await sleep(options.intervalMs ?? 200);
   }
 }
 
 /** Polls a command until it exits 0. */
-export async function waitForCommand(what: string, command: string, args: readonly string[], options: StartOptions & { timeoutMs: number; proc?: Managed }): Promise<void> {
+export async function waitForCommand(
+  what: string,
+  command: string,
+  args: readonly string[],
+  options: StartOptions & { timeoutMs: number; proc?: Managed },
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    if (options.proc?.exit) throw new Error(`${what}: ${options.proc.name} exited (${JSON.stringify(options.proc.exit)})\n${logTail(options.proc)}`);
+    if (options.proc?.exit)
+      throw new Error(`${what}: ${options.proc.name} exited (${JSON.stringify(options.proc.exit)})\n${logTail(options.proc)}`);
     const r = spawnSync(command, [...args], { cwd: options.cwd, env: { ...options.env }, encoding: 'utf8', timeout: 5_000 });
     if (r.status === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${options.timeoutMs} ms (${command}: ${(r.stdout + r.stderr).trim()})${options.proc ? `\n${logTail(options.proc)}` : ''}`);
+      throw new Error(
+        `${what}: not ready after ${options.timeoutMs} ms (${command}: ${(r.stdout + r.stderr).trim()})${options.proc ? `\n${logTail(options.proc)}` : ''}`,
+      );
     }
     await sleep(200);
   }

@@ -33,7 +33,12 @@ function which(name: string, extraDirs: readonly string[] = []): string | undefi
   const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...extraDirs].filter(Boolean);
   for (const d of dirs) {
     const p = path.join(d, name);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -50,7 +55,12 @@ function findPgBin(): string | undefined {
   const fromEnv = process.env.KSTACK_E2E_PG_BIN;
   if (fromEnv) return has(fromEnv) ? fromEnv : undefined;
   const root = '/usr/lib/postgresql';
-  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const v of versions) if (has(path.join(root, v, 'bin'))) return path.join(root, v, 'bin');
   const initdb = which('initdb');
   if (initdb) {
@@ -69,7 +79,9 @@ export function requireTools(): Tools {
   if (!fs.existsSync(SYSTEM_PYTHON)) {
     missing.push(`${SYSTEM_PYTHON} (apt-get install -y python3 ${Object.values(PYTHON_MODULES).join(' ')})`);
   } else {
-    const probe = Object.keys(PYTHON_MODULES).map((m) => `\ntry:\n    import ${m}\nexcept Exception:\n    print('${m}')`).join('');
+    const probe = Object.keys(PYTHON_MODULES)
+      .map((m) => `\ntry:\n    import ${m}\nexcept Exception:\n    print('${m}')`)
+      .join('');
     const r = spawnSync(SYSTEM_PYTHON, ['-c', probe], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
     const absent = (r.stdout ?? '').split('\n').filter((m) => m in PYTHON_MODULES);
     if (r.status !== 0) missing.push(`${SYSTEM_PYTHON} does not run: ${r.stderr}`);
@@ -89,7 +101,9 @@ export function requireTools(): Tools {
   }
 
   if (missing.length > 0) {
-    throw new Error(`the end-to-end test needs tools that are not installed (CI installs them):\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+    throw new Error(
+      `the end-to-end test needs tools that are not installed (CI installs them):\n${missing.map((m) => `  - ${m}`).join('\n')}`,
+    );
   }
   return { nginx: nginx!, python: SYSTEM_PYTHON, pgBin: pgBin!, setpriv, pgUser };
 }

@@ -9,7 +9,10 @@
 import * as fs from 'fs';
 import { K8sObject } from '../../stacks/synth';
 
-export interface Address { readonly host: string; readonly port: number }
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
 
 /** In-cluster address (`service:port`) -> local address. */
 export type Relocations = ReadonlyMap<string, Address>;
@@ -17,7 +20,9 @@ export type Relocations = ReadonlyMap<string, Address>;
 export function findObject(objects: readonly K8sObject[], kind: string, name: string): any {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
   if (found.length !== 1) {
-    throw new Error(`synthesized output: expected one ${kind}/${name}, found ${found.length} (objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`);
+    throw new Error(
+      `synthesized output: expected one ${kind}/${name}, found ${found.length} (objects: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`,
+    );
   }
   return found[0];
 }
@@ -26,7 +31,10 @@ export function findObject(objects: readonly K8sObject[], kind: string, name: st
 export function containerOf(workload: any, name?: string): any {
   const containers: any[] = workload.spec.template.spec.containers;
   const found = name ? containers.filter((c) => c.name === name) : containers;
-  if (found.length !== 1) throw new Error(`${workload.kind}/${workload.metadata.name}: expected one container${name ? ` named ${name}` : ''}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(
+      `${workload.kind}/${workload.metadata.name}: expected one container${name ? ` named ${name}` : ''}, found ${found.length}`,
+    );
   return found[0];
 }
 
@@ -94,7 +102,11 @@ export function serviceAddresses(objects: readonly K8sObject[]): Set<string> {
 export function relocateUrl(value: string, relocations: Relocations): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
   let u: URL;
-  try { u = new URL(value); } catch { return value; }
+  try {
+    u = new URL(value);
+  } catch {
+    return value;
+  }
   if (!u.port) return value;
   const target = relocations.get(`${u.hostname}:${u.port}`);
   if (!target) return value;
@@ -113,7 +125,10 @@ export function relocateUrl(value: string, relocations: Relocations): string {
  * libpq-style pairs (`XHOST` + `XPORT`, e.g. PGHOST/PGPORT). Fails when an in-cluster address is
  * left anywhere, so a wiring the test does not understand cannot pass by accident.
  */
-export function relocateEnv(env: Readonly<Record<string, string>>, relocations: Relocations): { env: Record<string, string>; changed: string[] } {
+export function relocateEnv(
+  env: Readonly<Record<string, string>>,
+  relocations: Relocations,
+): { env: Record<string, string>; changed: string[] } {
   const out: Record<string, string> = {};
   const changed: string[] = [];
   for (const [k, v] of Object.entries(env)) {
@@ -132,7 +147,11 @@ export function relocateEnv(env: Readonly<Record<string, string>>, relocations: 
   for (const [k, v] of Object.entries(out)) {
     for (const address of relocations.keys()) {
       const [host, port] = address.split(':');
-      if (v.includes(address) || new RegExp(`//(?:[^@/]*@)?${host}(?:[:/]|$)`).test(v) || (k.endsWith('HOST') && v === host && out[`${k.slice(0, -4)}PORT`] === port)) {
+      if (
+        v.includes(address) ||
+        new RegExp(`//(?:[^@/]*@)?${host}(?:[:/]|$)`).test(v) ||
+        (k.endsWith('HOST') && v === host && out[`${k.slice(0, -4)}PORT`] === port)
+      ) {
         throw new Error(`${k}=${v} still points at the in-cluster address ${address} after relocation`);
       }
     }
@@ -149,7 +168,10 @@ export function httpProbePath(container: any, probe: 'livenessProbe' | 'readines
 
 /** The exec-form CMD of a Dockerfile (the last one), as an argv. */
 export function dockerfileCmd(file: string): string[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^\s*CMD\s/i.test(l));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => /^\s*CMD\s/i.test(l));
   if (lines.length === 0) throw new Error(`${file}: no CMD`);
   const json = lines[lines.length - 1].replace(/^\s*CMD\s+/i, '');
   const argv = JSON.parse(json);
@@ -205,20 +227,33 @@ export function localNginxConf(rendered: string, composeConf: string, relocation
   let current: string | undefined;
   const out = rendered.split('\n').map((line) => {
     const up = /^\s*upstream\s+(\S+)\s*\{/.exec(line);
-    if (up) { current = up[1]; return line; }
-    if (/^\s*\}/.test(line)) { current = undefined; return line; }
+    if (up) {
+      current = up[1];
+      return line;
+    }
+    if (/^\s*\}/.test(line)) {
+      current = undefined;
+      return line;
+    }
     const server = /^(\s*server\s+)([^\s:;]+):(\d+)(.*)$/.exec(line);
     if (server && current !== undefined) {
       const target = relocations.get(`${current}:${server[3]}`);
-      if (!target) throw new Error(`nginx.conf: upstream ${current} points at port ${server[3]}, which is not a port of Service ${current}`);
-      if (server[2] !== target.host) throw new Error(`nginx.conf: upstream ${current} host is ${server[2]}, expected ${target.host} (upstreamHosts)`);
+      if (!target)
+        throw new Error(`nginx.conf: upstream ${current} points at port ${server[3]}, which is not a port of Service ${current}`);
+      if (server[2] !== target.host)
+        throw new Error(`nginx.conf: upstream ${current} host is ${server[2]}, expected ${target.host} (upstreamHosts)`);
       return `${server[1]}${target.host}:${target.port}${server[4]}`;
     }
     return line.replace(/^(\s*(?:pid|[a-z_]+_temp_path)\s+)\/tmp\/(\S+;)$/, `$1${stateDir}/$2`);
   });
   const a = composeConf.split('\n');
-  if (a.length !== out.length) throw new Error(`nginx.conf for the test has ${out.length} lines, the Compose target's ${a.length}: options changed more than addresses`);
+  if (a.length !== out.length)
+    throw new Error(
+      `nginx.conf for the test has ${out.length} lines, the Compose target's ${a.length}: options changed more than addresses`,
+    );
   const changes: string[] = [];
-  a.forEach((line, i) => { if (line !== out[i]) changes.push(`- ${line.trim()}`, `+ ${out[i].trim()}`); });
+  a.forEach((line, i) => {
+    if (line !== out[i]) changes.push(`- ${line.trim()}`, `+ ${out[i].trim()}`);
+  });
   return { text: out.join('\n'), changes };
 }
