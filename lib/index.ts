@@ -7,6 +7,6 @@ export * from './nginx-ingress';
 export * from './argo-app';
 export * from './app-namespace';
 export * from './compose';
-export { KstackPropError } from './internal/errors';
+export * from './errors';
 export * from './validate';
 export * from './synth';

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { AppNamespace, ArgoApp, FastApiBackend, KstackPropError, NextFrontend, NginxIngress, Postgres, waive } from '../lib';
-import { describeValue } from '../lib/internal/errors';
+import { showValue } from '../lib/internal/format';
 import { buildAppStack } from '../stacks/app-stack';
 import { dev, EnvConfig, prod, staging } from '../stacks/environments';
 import { testChart } from './util';
@@ -661,7 +661,7 @@ describe('props errors', () => {
     // ...on one line, naming the construct path, the prop, what is expected and the value received
     expect(message.split('\n')).toHaveLength(1);
     expect(message.startsWith(`${path}: '${prop}' must `)).toBe(true);
-    expect(message.endsWith(`, got ${describeValue(got)}`)).toBe(true);
+    expect(message.endsWith(`, got ${showValue(got)}`)).toBe(true);
     expect((err as KstackPropError).path).toBe(path);
     expect((err as KstackPropError).prop).toBe(prop);
     // ...thrown by kstack itself, never from inside cdk8s or another dependency

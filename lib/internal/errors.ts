@@ -1,27 +1,12 @@
-/** A props or config error: one line naming the construct path, the prop, the value received and what is expected. */
-export class KstackPropError extends Error {
-  constructor(
-    readonly path: string,
-    readonly prop: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KstackPropError';
-  }
-}
-
-/** Formats a received value for an error message, on one line. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+import { KstackPropError } from '../errors';
+import { showValue } from './format';
 
 /** `app/api: 'replicas' must be >= 1, got 0`. */
 export function propError(path: string, prop: string, expectation: string, got: unknown): KstackPropError {
-  return new KstackPropError(path, prop, `${path}: '${prop}' ${expectation}, got ${describeValue(got)}`);
+  return new KstackPropError(path, prop, `${path}: '${prop}' ${expectation}, got ${showValue(got)}`);
+}
+
+/** The same line, for a secret: the value is never shown, only that it was given. */
+export function secretPropError(path: string, prop: string, expectation: string): KstackPropError {
+  return new KstackPropError(path, prop, `${path}: '${prop}' ${expectation}, got a value that is not shown (secret)`);
 }

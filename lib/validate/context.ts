@@ -1,3 +1,4 @@
+import { showValue } from '../internal/format';
 import { RuleId, ruleInfo } from './rules';
 import { Finding, objectKey, SchemaResultCache, ValidateOptions, Waiver } from './types';
 
@@ -48,16 +49,8 @@ export function asRecord(v: unknown): Record<string, any> {
   return isObject(v) ? v : {};
 }
 
-/** A value for a message: strings quoted, the rest as JSON, on one line and short. */
-export function show(v: unknown): string {
-  let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
+/** A value for a message: see showValue. */
+export const show = (v: unknown): string => showValue(v);
 
 export function displayId(kind: string, namespace: string, name: string): string {
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;

@@ -1,3 +1,4 @@
+import { KstackError } from '../errors';
 import { GateContext } from './context';
 import { checkPodSecurity } from './pod-security';
 import { checkContainerPolicy, checkDisruptionBudgets, checkNetworkPolicies, checkSecretLiterals } from './policy';
@@ -58,10 +59,9 @@ export function formatFinding(f: Finding): string {
 }
 
 /** Thrown by {@link assertGate} when errors remain; its message lists them, one per line. */
-export class KstackGateError extends Error {
+export class KstackGateError extends KstackError {
   constructor(readonly findings: readonly Finding[]) {
     super(`validation gate failed with ${gateErrors(findings).length} error(s):\n${gateErrors(findings).map(formatFinding).join('\n')}`);
-    this.name = 'KstackGateError';
   }
 }
 

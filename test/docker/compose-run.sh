@@ -25,15 +25,13 @@
 #                   id, stop dockerd by pid, unmount and delete the temp folder
 #
 # Needs root, docker.io, docker-compose (1.29), debootstrap, curl, node + npm, and the repository's
-# node_modules (npm ci). Prints the time of each step. Exit status: 0 passed, 1 failed; when the
-# engine cannot start at all (dockerd exits or never answers) it prints SKIPPED with the reason and
-# exits 0, or 1 with KSTACK_DOCKER_REQUIRE_ENGINE=1.
+# node_modules (npm ci). Prints the time of each step. Exit status: 0 passed, 1 failed (a missing
+# tool, or an engine that cannot start, is a failure: this tier never skips).
 #
 # Environment: KSTACK_DOCKER_CACHE (default /var/cache/kstack-docker), KSTACK_DEBIAN_MIRROR
 # (default: the host's apt source),
 # KSTACK_DOCKER_BUDGET (seconds, default 600: a warning is printed above it),
-# KSTACK_DOCKER_STORAGE (storage drivers to try in order, default "overlay2 vfs"),
-# KSTACK_DOCKER_REQUIRE_ENGINE (1: an engine that cannot start is a failure, not a skip).
+# KSTACK_DOCKER_STORAGE (storage drivers to try in order, default "overlay2 vfs").
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,7 +39,6 @@ HERE="$ROOT/test/docker"
 SUITE=bookworm  # the package list (postgresql-15) is bookworm's
 CACHE="${KSTACK_DOCKER_CACHE:-/var/cache/kstack-docker}"
 BUDGET="${KSTACK_DOCKER_BUDGET:-600}"
-REQUIRE_ENGINE="${KSTACK_DOCKER_REQUIRE_ENGINE:-0}"
 # Bump to rebuild the cached base rootfs after a change the cache key would not see.
 RECIPE_VERSION=1
 
@@ -99,7 +96,7 @@ cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  [ -n "$STEP_NAME" ] && [ "$RESULT" != SKIPPED ] && log "step '$STEP_NAME' did not finish"
+  [ -n "$STEP_NAME" ] && log "step '$STEP_NAME' did not finish"
   if [ "$rc" != 0 ]; then diagnostics; fi
   local t; t=$(now)
   if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
@@ -193,15 +190,13 @@ compose() { (cd "$PROJECT_DIR" && docker-compose -f docker-compose.yml -f docker
 dockerd_errors() {
   grep -E 'level=(error|fatal)|^failed|Error' "$WORK/dockerd.log" 2>/dev/null | tail -n 8 | grep . || tail -n 8 "$WORK/dockerd.log" 2>/dev/null
 }
-skip() {
+engine_failed() {
   echo "================================================================================"
-  echo "compose-run: SKIPPED: the Docker engine could not start on this machine: $*"
+  echo "compose-run: FAILED: the Docker engine could not start on this machine: $*"
   echo "---- errors in the dockerd log:"
   dockerd_errors | sed 's/^/  /'
   echo "================================================================================"
-  RESULT="SKIPPED"
-  if [ "$REQUIRE_ENGINE" = 1 ]; then exit 1; fi
-  exit 0
+  exit 1
 }
 
 step_begin "1a. start containerd + dockerd (own sockets, no iptables, no default bridge)"
@@ -268,7 +263,7 @@ docker_answers() { docker version >/dev/null 2>&1; }
 # overlay2 shares image layers between containers; vfs (a full copy per container and build step,
 # several times slower) works on any filesystem.
 ENGINE_ERROR=""
-start_containerd || skip "$ENGINE_ERROR"
+start_containerd || engine_failed "$ENGINE_ERROR"
 for driver in ${KSTACK_DOCKER_STORAGE:-overlay2 vfs}; do
   if start_dockerd "$driver"; then break; fi
   log "$ENGINE_ERROR; dockerd log:"
@@ -277,7 +272,7 @@ for driver in ${KSTACK_DOCKER_STORAGE:-overlay2 vfs}; do
   for m in $(awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
   rm -rf "$WORK/data" "$WORK/exec"
 done
-[ -n "$DOCKERD_PID" ] || skip "$ENGINE_ERROR"
+[ -n "$DOCKERD_PID" ] || engine_failed "$ENGINE_ERROR"
 log "containerd pid $CONTAINERD_PID, dockerd pid $DOCKERD_PID, server $(docker version -f '{{.Server.Version}}'), storage $(docker info -f '{{.Driver}}')"
 step_end
 

@@ -20,10 +20,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gateErrors } from '../../lib';
-import { renderNginxConf } from '../../lib/compose';
-import { environments } from '../../stacks/environments';
-import { EnvSynthesis, K8sObject, synthesizeCompose, synthesizeEnv } from '../../stacks/synth';
+import { gateErrors } from '../../../lib';
+import { renderNginxConf } from '../../../lib/compose';
+import { environments } from '../../../stacks/environments';
+import { EnvSynthesis, K8sObject, synthesizeCompose, synthesizeEnv } from '../../../stacks/synth';
 import { LocalPostgres } from './postgres';
 import { freePorts, logTail, Managed, ProcessSet, request, runChecked, Timings, waitForHttp, withLock } from './processes';
 import { requireTools, Tools } from './tools';
@@ -42,7 +42,7 @@ import {
   withFlag,
 } from './wiring';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const LOOPBACK = '127.0.0.1';
 
 jest.setTimeout(60_000);

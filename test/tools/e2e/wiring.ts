@@ -7,7 +7,7 @@
  * process playing that Service, done by parsing URLs and host/port pairs, never by retyping values.
  */
 import * as fs from 'fs';
-import { K8sObject } from '../../stacks/synth';
+import { K8sObject } from '../../../stacks/synth';
 
 export interface Address {
   readonly host: string;
