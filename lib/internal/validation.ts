@@ -1,11 +1,9 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { propError } from './errors';
+import { DATA_KEY, DNS_LABEL, DNS_SUBDOMAIN, ENV_NAME } from './patterns';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // registry/repository[:tag][@digest]; lower-case repository, no whitespace.
 const IMAGE_REF =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -134,10 +132,6 @@ export function checkCron(path: string, prop: string, value: string): void {
     fields.length === 5 &&
     fields.every((f, i) => {
       if (!CRON_FIELD.test(f)) return false;
-      const numbers = f
-        .split(/[^0-9]+/)
-        .filter((n) => n !== '')
-        .map(Number);
       const [lo, hi] = CRON_RANGES[i];
       // Step values are not bounded by the field's range; check only numbers before a '/'.
       const bounded = f
@@ -145,7 +139,7 @@ export function checkCron(path: string, prop: string, value: string): void {
         .flatMap((part) => part.split('/')[0].split('-'))
         .filter((n) => n !== '*')
         .map(Number);
-      return numbers.length >= 0 && bounded.every((n) => n >= lo && n <= hi);
+      return bounded.every((n) => n >= lo && n <= hi);
     });
   if (!ok) {
     throw propError(
@@ -184,7 +178,7 @@ export function checkBoolean(path: string, prop: string, value: unknown): void {
 
 /** A key inside a Secret or ConfigMap. */
 export function checkDataKey(path: string, prop: string, value: string): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !/^[-._a-zA-Z0-9]+$/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DATA_KEY.test(value)) {
     throw propError(path, prop, 'must be a Secret key (letters, digits, "-", "_" and ".", at most 253 characters)', value);
   }
 }

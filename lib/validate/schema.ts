@@ -1,3 +1,4 @@
+import { IANA_SVC_NAME, isDnsLabel, isDnsSubdomain, LABEL_VALUE, QUALIFIED_NAME } from '../internal/patterns';
 import { asArray, asRecord, GateContext, isObject, Obj, selectorMatches, show } from './context';
 import { createHash } from 'crypto';
 
@@ -40,21 +41,10 @@ export function validatorFor(apiVersion: string, kind: string): ValidateFn | nul
   return fn;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const LABEL_NAME_KINDS = new Set(['Namespace', 'Service']);
 const PATH_SEGMENT_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
-export function isDnsLabel(v: unknown): boolean {
-  return typeof v === 'string' && v.length <= 63 && DNS_LABEL.test(v);
-}
-
-export function isDnsSubdomain(v: unknown): boolean {
-  return typeof v === 'string' && v.length <= 253 && DNS_SUBDOMAIN.test(v);
-}
+export { isDnsLabel, isDnsSubdomain };
 
 /** Why a label key is invalid, or undefined. */
 export function labelKeyProblem(key: string): string | undefined {
@@ -62,7 +52,7 @@ export function labelKeyProblem(key: string): string | undefined {
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
   if (prefix !== undefined && !isDnsSubdomain(prefix)) return 'its prefix must be a DNS-1123 subdomain';
-  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name))
+  if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name))
     return "its name must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit";
   return undefined;
 }
