@@ -1,4 +1,9 @@
-import { BuildSpec, ResourceSpec, SecretKeyRef } from './workload';
+import * as kplus from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
+import { IConnectable } from './connections';
+import type { WorkloadCore } from './internal/workload-core';
+import { WorkloadObjects } from './internal/workload-render';
+import { BuildSpec, IServiceEndpoint, IWorkload, ResourceSpec, SecretKeyRef } from './workload';
 
 /** HPA settings. */
 export interface AutoscalingProps {
@@ -32,4 +37,33 @@ export interface AppServiceProps {
   readonly command?: readonly string[];
   /** Arguments override. @default - the image's */
   readonly args?: readonly string[];
+}
+
+/** An HTTP app service others wire to: routed by routers, called by clients, described for every target. */
+export interface IAppService extends IServiceEndpoint, IWorkload, IConnectable {
+  /** Adds a non-secret environment variable (every target sees it). */
+  addEnv(name: string, value: string): void;
+  /** Adds an environment variable read from a Secret key created out of band (every target sees it). */
+  addSecretEnv(name: string, ref: SecretKeyRef): void;
+}
+
+/** The Kubernetes objects of an app service, for escape hatches (an edit there reaches Kubernetes only: see docs/escape-hatches.md). */
+export interface AppServiceObjects extends WorkloadObjects {
+  /** The Deployment (the same object as `controller`). */
+  readonly deployment: kplus.Deployment;
+  /** NetworkPolicy admitting the service's clients. */
+  readonly allowClients: ApiObject;
+  /** NetworkPolicy letting the clients connect. */
+  readonly clientEgress: ApiObject;
+}
+
+/** The escape hatches of an app service's core. */
+export function appServiceObjects(core: WorkloadCore): AppServiceObjects {
+  const policies = core.connections.clientPolicies!;
+  return {
+    ...core.objects,
+    deployment: core.objects.controller as kplus.Deployment,
+    allowClients: policies.allowClients!,
+    clientEgress: policies.clientEgress,
+  };
 }

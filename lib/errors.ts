@@ -1,3 +1,5 @@
+import { showValue } from './internal/format';
+
 /**
  * kstack's one error hierarchy. Every error kstack throws on purpose is a {@link KstackError}:
  * one line (or one line per finding) that names what is wrong and what to do, never a secret's
@@ -24,6 +26,14 @@ export class KstackError extends Error {
 
 /** A bad prop or config value: `<construct path>: '<prop>' <what is expected>, got <value>`. */
 export class KstackPropError extends KstackError {
+  /**
+   * The error for a bad value, in kstack's words: `<path>: '<prop>' <expectation>, got <value>`
+   * (the value on one line, shortened). For your own constructs and compositions; never pass a secret.
+   */
+  static of(path: string, prop: string, expectation: string, got: unknown): KstackPropError {
+    return new KstackPropError(path, prop, `${path}: '${prop}' ${expectation}, got ${showValue(got)}`);
+  }
+
   constructor(
     path: string,
     /** The prop (dotted for nested ones, e.g. 'autoscaling.minReplicas'). */

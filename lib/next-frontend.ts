@@ -1,12 +1,16 @@
 import { Construct } from 'constructs';
-import { AppWorkloadObjects, buildAppWorkload } from './internal/app-workload';
-import { AppServiceProps } from './app-service-props';
-import { checkNoEnvClash, httpChecks, resolveCommonAppProps, sortedRecord } from './internal/app-props';
-import { propError } from './internal/errors';
-import { accessLabel, selectorLabels } from './internal/labels';
-import { checkEnvName, checkHttpPath, checkInteger } from './internal/validation';
+import { AppServiceObjects, AppServiceProps, appServiceObjects, IAppService } from './app-service-props';
+import { Connections } from './connections';
+import { DESCRIBE, Described } from './description';
 import { IFastApiBackend } from './fastapi-backend';
-import { IServiceEndpoint, IWorkload, ResourceSpec, WorkloadDescription } from './workload';
+import { checkMounts, checkWired, httpChecks, resolveCommonAppProps } from './internal/app-props';
+import { propError } from './internal/errors';
+import { checkEnvName, checkHttpPath, checkInteger } from './internal/validation';
+import { WorkloadCore } from './internal/workload-core';
+import { ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
+
+/** A Next.js frontend that routers can route to. */
+export interface INextFrontend extends IAppService {}
 
 export interface NextFrontendProps extends AppServiceProps {
   /** Port the Next.js server listens on; the Service port is named 'http'. @default 3000 */
@@ -30,77 +34,105 @@ export interface NextFrontendProps extends AppServiceProps {
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' };
 
 /** A Next.js frontend (standalone server): Deployment, Service on 3000, probes, ConfigMap, HPA/PDB, NetworkPolicies. */
-export class NextFrontend extends Construct implements IServiceEndpoint, IWorkload {
+export class NextFrontend extends Construct implements INextFrontend {
   readonly serviceName: string;
   readonly namespace?: string;
   readonly port: number;
-  readonly podSelector: Readonly<Record<string, string>>;
   readonly url: string;
-  readonly accessLabel: string;
-  readonly workload: WorkloadDescription;
+  readonly connections: Connections;
   /** The Kubernetes objects, for escape hatches. */
-  readonly objects: AppWorkloadObjects;
+  readonly objects: AppServiceObjects;
+  private readonly core: WorkloadCore;
 
   constructor(scope: Construct, id: string, props: NextFrontendProps) {
     super(scope, id);
     const path = this.node.path;
-    const common = resolveCommonAppProps(this, id, props, { port: 3000, resources: DEFAULT_RESOURCES });
+    const api = checkWired<IFastApiBackend>(path, 'api', props?.api, 'serviceName', 'a FastApiBackend (or another IFastApiBackend)');
+    const apiUrlEnv = props?.apiUrlEnv ?? 'API_URL';
+    checkEnvName(path, 'apiUrlEnv', apiUrlEnv);
+    const reserved: Record<string, string> = { PORT: "the 'port' prop" };
+    if (api) reserved[apiUrlEnv] = "'api'";
+    const common = resolveCommonAppProps(this, id, props, { port: 3000, resources: DEFAULT_RESOURCES, reserved });
     const healthPath = props.healthPath ?? '/';
     const readinessPath = props.readinessPath ?? healthPath;
     const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 60;
     const cachePath = props.cachePath ?? '/app/.next/cache';
-    const apiUrlEnv = props.apiUrlEnv ?? 'API_URL';
     const user = props.runAsUser ?? 1001;
     checkHttpPath(path, 'healthPath', healthPath);
     checkHttpPath(path, 'readinessPath', readinessPath);
-    checkHttpPath(path, 'cachePath', cachePath);
-    checkEnvName(path, 'apiUrlEnv', apiUrlEnv);
+    checkMounts(path, [
+      { prop: 'the scratch folder /tmp', path: '/tmp' },
+      { prop: 'cachePath', path: cachePath },
+    ]);
     checkInteger(path, 'startupTimeoutSeconds', startupTimeoutSeconds, 5, 3600);
     checkInteger(path, 'runAsUser', user, 1, 2147483647);
-
-    const env: Record<string, string> = { HOSTNAME: '0.0.0.0', NEXT_TELEMETRY_DISABLED: '1', PORT: String(common.port), ...props.env };
-    const api = props.api;
-    if (api !== undefined && (api === null || typeof api !== 'object' || typeof api.serviceName !== 'string')) {
-      throw propError(path, 'api', 'must be a FastApiBackend (or another IFastApiBackend)', api);
-    }
-    if (api) {
-      if (api.namespace !== common.namespace) {
-        throw propError(
-          path,
-          'api',
-          `must be in the frontend's namespace (${common.namespace ?? 'default'})`,
-          `${api.serviceName} in ${api.namespace ?? 'default'}`,
-        );
-      }
-      checkNoEnvClash(path, 'env', props.env ?? {}, [apiUrlEnv], "'api'");
-      env[apiUrlEnv] = api.url;
+    if (api && api.namespace !== common.namespace) {
+      throw propError(
+        path,
+        'api',
+        `must be in the frontend's namespace (${common.namespace ?? 'default'})`,
+        `${api.serviceName} in ${api.namespace ?? 'default'}`,
+      );
     }
 
     this.serviceName = common.name;
     this.namespace = common.namespace;
     this.port = common.port;
-    this.podSelector = selectorLabels(this, common.name);
     this.url = `http://${common.name}:${common.port}`;
-    this.accessLabel = accessLabel(common.name);
-    this.workload = {
-      name: common.name,
-      component: 'frontend',
-      image: props.image,
-      build: common.build,
-      command: props.command,
-      args: props.args,
-      ports: [{ name: 'http', port: common.port }],
-      config: sortedRecord(env),
-      secretEnv: sortedRecord(props.secretEnv ?? {}),
-      ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
-      user,
-      group: user,
-      readOnlyRootFilesystem: true,
-      scratchPaths: ['/tmp', cachePath],
-      dependsOn: api ? [api.serviceName] : [],
-      resources: common.resources,
-    };
-    this.objects = buildAppWorkload(this, this.workload, common.scaling);
-    if (api) this.objects.deployment.podMetadata.addLabel(api.accessLabel, 'true');
+    this.core = new WorkloadCore(this, {
+      base: {
+        name: common.name,
+        namespace: common.namespace,
+        component: 'frontend',
+        containerName: common.name,
+        stateful: false,
+        image: props.image,
+        build: common.build,
+        command: props.command,
+        args: props.args,
+        ports: [{ name: 'http', port: common.port }],
+        ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
+        user,
+        group: user,
+        readOnlyRootFilesystem: true,
+        scratchPaths: ['/tmp', cachePath],
+        dependsOn: api ? [api.serviceName] : [],
+        resources: common.resources,
+        scaling: common.scaling,
+      },
+      config: {
+        HOSTNAME: '0.0.0.0',
+        NEXT_TELEMETRY_DISABLED: '1',
+        PORT: String(common.port),
+        ...props.env,
+        ...(api ? { [apiUrlEnv]: api.url } : {}),
+      },
+      secretEnv: { ...props.secretEnv },
+      reserved,
+      acceptsClients: true,
+    });
+    this.objects = appServiceObjects(this.core);
+    this.connections = this.core.connections;
+    api?.connections.allowFrom(this, { reason: `api '${api.serviceName}'` });
+  }
+
+  /** The target-neutral description (a snapshot). */
+  get workload(): WorkloadDescription {
+    return this.core.description;
+  }
+
+  /** Adds a non-secret environment variable (ConfigMap in Kubernetes; every target sees it). */
+  addEnv(name: string, value: string): void {
+    this.core.addEnv(name, value);
+  }
+
+  /** Adds an environment variable read from a Secret key created out of band (every target sees it). */
+  addSecretEnv(name: string, ref: SecretKeyRef): void {
+    this.core.addSecretEnv(name, ref);
+  }
+
+  /** What every target reads (see describeStack). */
+  [DESCRIBE](): Described {
+    return { workload: this.workload };
   }
 }

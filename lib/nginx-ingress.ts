@@ -1,21 +1,15 @@
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { DESCRIBE, Described } from './description';
 import { propError } from './internal/errors';
-import { allowIngressFromNamespace } from './internal/network';
-import { ingress as ingressObject } from './internal/plain-object';
 import { namespaceOf } from './internal/labels';
-import { checkBoolean, checkHost, checkHttpPath, checkInteger, checkName, checkOptionalObject, claimName } from './internal/validation';
+import { names } from './internal/names';
+import { namespacePeer, portPolicy } from './internal/network';
+import { ingress as ingressObject } from './internal/plain-object';
+import { checkInteger, checkName, checkOptionalObject, claimName } from './internal/validation';
+import { checkRouterHost, IRoutable, resolveRoute, RouteDescription, RouteProps, RouterDescription, RouterTlsDescription } from './routes';
 import { declareExternal } from './validate/constructs';
-import { IServiceEndpoint } from './workload';
-
-/** One path routed to a Service. */
-export interface IngressRoute {
-  /** URL path prefix, e.g. '/' or '/api'. */
-  readonly path: string;
-  /** Service the path goes to (a FastApiBackend or NextFrontend). */
-  readonly backend: IServiceEndpoint;
-  /** Remove the path prefix before forwarding ('/api/items' reaches the backend as '/items'). @default false */
-  readonly stripPrefix?: boolean;
-}
 
 /** TLS for the host. */
 export interface IngressTlsProps {
@@ -31,7 +25,7 @@ export interface NginxIngressProps {
   /** Host name served. @default - every host (no host rule) */
   readonly host?: string;
   /** Paths and the Services they go to; a host and path may appear once. */
-  readonly routes: readonly IngressRoute[];
+  readonly routes: readonly RouteProps[];
   /** TLS settings. @default - plain HTTP */
   readonly tls?: IngressTlsProps;
   /** Largest request body accepted (nginx `client_max_body_size`). @default '10m' */
@@ -44,21 +38,39 @@ export interface NginxIngressProps {
   readonly controllerNamespace?: string;
 }
 
-/** A route after defaults, as renderers (Kubernetes, Compose nginx.conf) read it. */
-export interface ResolvedRoute {
-  readonly path: string;
-  readonly backend: IServiceEndpoint;
-  readonly stripPrefix: boolean;
+/** The Kubernetes objects of an NginxIngress, for escape hatches (Kubernetes only: see docs/escape-hatches.md). */
+export interface NginxIngressObjects {
+  /** The Ingress of the routes that keep their prefix (absent when every route strips it). */
+  readonly ingress?: ApiObject;
+  /** The Ingress of the routes that strip their prefix (rewrite-target applies to a whole Ingress). */
+  readonly rewriteIngress?: ApiObject;
+  /** The NetworkPolicy admitting the controller to each routed Service, by Service name. */
+  readonly admissions: ReadonlyMap<string, ApiObject>;
 }
 
-/** Ingress objects for ingress-nginx, with prefix stripping, TLS and the NetworkPolicies routing implies. */
+/** Props of the router after defaults. */
+interface Settings {
+  readonly ingressClassName: string;
+  readonly controllerNamespace: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * Ingress objects for ingress-nginx, with prefix stripping, TLS and the NetworkPolicies routing
+ * implies. Note: the Kubernetes project retired ingress-nginx (maintenance ended March 2026);
+ * GatewayRoutes renders the same routes as Gateway API HTTPRoutes (see docs/routing.md).
+ */
 export class NginxIngress extends Construct {
   readonly name: string;
   readonly host?: string;
-  readonly routes: readonly ResolvedRoute[];
   readonly tlsSecretName?: string;
   readonly maxBodySize: string;
   readonly proxyTimeoutSeconds: number;
+  private readonly routeList: RouteDescription[] = [];
+  private readonly settings: Settings;
+  private readonly tls?: RouterTlsDescription;
+  private readonly ingresses: { plain?: ApiObject; strip?: ApiObject } = {};
+  private readonly admissions = new Map<string, ApiObject>();
 
   constructor(scope: Construct, id: string, props: NginxIngressProps) {
     super(scope, id);
@@ -70,10 +82,9 @@ export class NginxIngress extends Construct {
     const proxyTimeoutSeconds = props.proxyTimeoutSeconds ?? 60;
     const ingressClassName = props.ingressClassName ?? 'nginx';
     const controllerNamespace = props.controllerNamespace ?? 'ingress-nginx';
-
     checkName(path, 'name', name, 55);
-    if (props.host !== undefined) checkHost(path, 'host', props.host);
-    if (typeof maxBodySize !== 'string' || !/^\d+[kmg]?$/.test(maxBodySize))
+    if (props.host !== undefined) checkRouterHost(path, 'host', props.host);
+    if (typeof maxBodySize !== 'string' || !/^\d{1,9}[kmg]?$/.test(maxBodySize))
       throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
     checkInteger(path, 'proxyTimeoutSeconds', proxyTimeoutSeconds, 1, 3600);
     checkName(path, 'ingressClassName', ingressClassName, 253);
@@ -81,112 +92,135 @@ export class NginxIngress extends Construct {
     if (!Array.isArray(props.routes) || props.routes.length === 0) {
       throw propError(path, 'routes', "must list at least one route such as { path: '/', backend: frontend }", props.routes);
     }
-    const namespace = namespaceOf(this);
-    const seen = new Set<string>();
-    this.routes = props.routes.map((route, i) => {
-      if (route === null || typeof route !== 'object')
-        throw propError(path, `routes[${i}]`, "must be an object such as { path: '/', backend: frontend }", route);
-      checkHttpPath(path, `routes[${i}].path`, route.path);
-      if (route.path.length > 1 && route.path.endsWith('/'))
-        throw propError(path, `routes[${i}].path`, "must not end with '/' (write '/api', which also matches '/api/...')", route.path);
-      if (!route.backend || typeof route.backend.serviceName !== 'string')
-        throw propError(path, `routes[${i}].backend`, 'must be a FastApiBackend, NextFrontend or another IServiceEndpoint', route.backend);
-      if (route.backend.namespace !== namespace) {
-        throw propError(
-          path,
-          `routes[${i}].backend`,
-          `must be in the ingress's namespace (${namespace ?? 'default'}): an Ingress routes only to Services of its own namespace`,
-          `${route.backend.serviceName} in ${route.backend.namespace ?? 'default'}`,
-        );
-      }
-      checkBoolean(path, `routes[${i}].stripPrefix`, route.stripPrefix);
-      const key = `${props.host ?? '*'}${route.path}`;
-      if (seen.has(key)) throw propError(path, `routes[${i}].path`, `must be unique per host: ${key} is routed twice`, route.path);
-      seen.add(key);
-      const stripPrefix = route.stripPrefix ?? false;
-      if (stripPrefix && route.path === '/')
-        throw propError(path, `routes[${i}].stripPrefix`, "must be false for the path '/' (there is no prefix to strip)", true);
-      return { path: route.path, backend: route.backend, stripPrefix };
-    });
     this.name = name;
     this.host = props.host;
     this.maxBodySize = maxBodySize;
     this.proxyTimeoutSeconds = proxyTimeoutSeconds;
     if (props.tls) {
-      this.tlsSecretName = props.tls.secretName ?? `${name}-tls`;
-      checkName(path, 'tls.secretName', this.tlsSecretName, 253);
+      const secretName = props.tls.secretName ?? names.tlsSecret(name);
+      checkName(path, 'tls.secretName', secretName, 253);
       if (props.tls.clusterIssuer !== undefined) checkName(path, 'tls.clusterIssuer', props.tls.clusterIssuer, 253);
+      this.tls = { secretName, clusterIssuer: props.tls.clusterIssuer };
+      this.tlsSecretName = secretName;
       // The certificate Secret comes from cert-manager or from you, never from kstack.
-      declareExternal(this, this.tlsSecretName);
+      declareExternal(this, secretName);
     }
-    claimName(this, 'ingress', namespace, name);
+    claimName(this, 'ingress', namespaceOf(this), name);
+    this.settings = { ingressClassName, controllerNamespace, annotations: this.annotations() };
+    // All Ingresses first, then the admissions: objects in a stable order (Ingress, RewriteIngress, policies).
+    const resolved = props.routes.map((route, i) => this.resolve(`routes[${i}]`, route));
+    for (const strip of [false, true]) if (resolved.some((r) => r.stripPrefix === strip)) this.ensureIngress(strip);
+    props.routes.forEach((route, i) => this.admit(route.backend, resolved[i]));
+  }
 
+  /** The routes, after defaults, in the order given. */
+  get routes(): readonly RouteDescription[] {
+    return [...this.routeList];
+  }
+
+  /** The Kubernetes objects, for escape hatches. */
+  get objects(): NginxIngressObjects {
+    return { ingress: this.ingresses.plain, rewriteIngress: this.ingresses.strip, admissions: new Map(this.admissions) };
+  }
+
+  /** The router as every target reads it. */
+  get router(): RouterDescription {
+    return {
+      name: this.name,
+      namespace: namespaceOf(this),
+      kind: 'nginx-ingress',
+      host: this.host,
+      tls: this.tls,
+      maxBodySize: this.maxBodySize,
+      proxyTimeoutSeconds: this.proxyTimeoutSeconds,
+      routes: this.routes,
+    };
+  }
+
+  /** Routes one more path (every target sees it: the Ingress, Compose's nginx.conf). */
+  addRoute(route: RouteProps): void {
+    const resolved = this.resolve('addRoute', route);
+    this.ensureIngress(resolved.stripPrefix);
+    this.admit(route.backend, resolved);
+  }
+
+  /** What every target reads (see describeStack). */
+  [DESCRIBE](): Described {
+    return { router: this.router };
+  }
+
+  private resolve(prop: string, route: RouteProps): RouteDescription {
+    const resolved = resolveRoute(this, prop, route, this.host, namespaceOf(this));
+    this.routeList.push(resolved);
+    return resolved;
+  }
+
+  private annotations(): Record<string, string> {
     const annotations: Record<string, string> = {
-      'nginx.ingress.kubernetes.io/proxy-body-size': maxBodySize,
-      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(proxyTimeoutSeconds),
-      'nginx.ingress.kubernetes.io/proxy-send-timeout': String(proxyTimeoutSeconds),
+      'nginx.ingress.kubernetes.io/proxy-body-size': this.maxBodySize,
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(this.proxyTimeoutSeconds),
+      'nginx.ingress.kubernetes.io/proxy-send-timeout': String(this.proxyTimeoutSeconds),
     };
-    if (props.tls?.clusterIssuer) annotations['cert-manager.io/cluster-issuer'] = props.tls.clusterIssuer;
-    if (props.tls) annotations['nginx.ingress.kubernetes.io/ssl-redirect'] = 'true';
+    if (this.tls?.clusterIssuer) annotations['cert-manager.io/cluster-issuer'] = this.tls.clusterIssuer;
+    if (this.tls) annotations['nginx.ingress.kubernetes.io/ssl-redirect'] = 'true';
+    return annotations;
+  }
 
-    // rewrite-target applies to a whole Ingress, so stripped and plain routes get one Ingress each.
-    const plain = this.routes.filter((r) => !r.stripPrefix);
-    const stripped = this.routes.filter((r) => r.stripPrefix);
-    const tls = this.tlsSecretName ? [{ hosts: props.host ? [props.host] : undefined, secretName: this.tlsSecretName }] : undefined;
-    const ingress = (
-      ingressId: string,
-      objectName: string,
-      routes: readonly ResolvedRoute[],
-      extra: Record<string, string>,
-      toPath: (p: string) => string,
-      pathType: 'Prefix' | 'ImplementationSpecific',
-    ) => {
-      ingressObject(this, ingressId, {
-        metadata: { name: objectName, annotations: { ...annotations, ...extra } },
-        spec: {
-          ingressClassName,
-          tls,
-          rules: [
-            {
-              host: props.host,
-              http: {
-                paths: routes.map((r) => ({
-                  path: toPath(r.path),
-                  pathType,
-                  backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
-                })),
-              },
-            },
-          ],
-        },
-      });
-    };
-    if (plain.length > 0) ingress('Ingress', name, plain, {}, (p) => p, 'Prefix');
-    if (stripped.length > 0) {
-      ingress(
-        'RewriteIngress',
-        `${name}-strip`,
-        stripped,
+  /** One Ingress for the routes that keep their prefix and one (regex, rewrite-target) for those that strip it. */
+  private ensureIngress(strip: boolean): void {
+    if (strip ? this.ingresses.strip : this.ingresses.plain) return;
+    const extra: Record<string, string> = strip
+      ? { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' }
+      : {};
+    const spec = (): NonNullable<IIngress['spec']> => ({
+      ingressClassName: this.settings.ingressClassName,
+      tls: this.tls ? [{ hosts: this.host ? [this.host] : undefined, secretName: this.tls.secretName }] : undefined,
+      rules: [
         {
-          'nginx.ingress.kubernetes.io/use-regex': 'true',
-          'nginx.ingress.kubernetes.io/rewrite-target': '/$2',
+          host: this.host,
+          http: {
+            paths: this.routeList
+              .filter((r) => r.stripPrefix === strip)
+              .map((r) => ({
+                // Route paths are unreserved characters only; '.' is the one a regex reads as "any".
+                path: strip ? `${r.path.replace(/\./g, '\\.')}(/|$)(.*)` : r.path,
+                pathType: strip ? ('ImplementationSpecific' as const) : ('Prefix' as const),
+                backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
+              })),
+          },
         },
-        (p) => `${p}(/|$)(.*)`,
-        'ImplementationSpecific',
-      );
-    }
+      ],
+    });
+    const object = ingressObject(this, strip ? 'RewriteIngress' : 'Ingress', {
+      metadata: { name: strip ? names.rewriteIngress(this.name) : this.name, annotations: { ...this.settings.annotations, ...extra } },
+      // Read at synthesis, so routes added with addRoute are in it.
+      spec: Lazy.any({ produce: spec }) as unknown as NonNullable<IIngress['spec']>,
+    });
+    if (strip) this.ingresses.strip = object;
+    else this.ingresses.plain = object;
+  }
 
-    const admitted = new Set<string>();
-    for (const route of this.routes) {
-      const service = route.backend.serviceName;
-      if (admitted.has(service)) continue;
-      admitted.add(service);
-      allowIngressFromNamespace(this, `AllowController-${service}`, {
-        name: `${service}-allow-ingress-${name}`.slice(0, 63).replace(/-+$/, ''),
-        podSelector: { ...route.backend.podSelector },
-        namespace: controllerNamespace,
-        port: route.backend.port,
-      });
-    }
+  /** The controller's namespace may reach each routed Service (once per Service); the Service's connections record it. */
+  private admit(backend: IRoutable, route: RouteDescription): void {
+    backend.connections.recordInbound(
+      { kind: 'namespace', namespace: this.settings.controllerNamespace },
+      [route.backend.port],
+      `route ${this.host ?? '*'}${route.path} (${this.node.path})`,
+    );
+    const service = route.backend.serviceName;
+    if (this.admissions.has(service)) return;
+    const podSelector = backend.connections.podSelector;
+    if (podSelector === undefined)
+      throw propError(this.node.path, 'routes', `cannot route to ${service}: it has no pods in the cluster`, service);
+    this.admissions.set(
+      service,
+      portPolicy(this, `AllowController-${service}`, {
+        name: names.allowRouter(service, this.name),
+        podSelector,
+        direction: 'Ingress',
+        peers: [namespacePeer(this.settings.controllerNamespace)],
+        ports: [route.backend.port],
+      }),
+    );
   }
 }

@@ -1,10 +1,12 @@
-import { ApiObject, Cron, JsonPatch } from 'cdk8s';
+import { Cron } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { propError } from './internal/errors';
-import { accessLabel, namespaceOf, podLabels, selectorLabels } from './internal/labels';
+import { Construct, IConstruct } from 'constructs';
+import { Connections, IConnectable } from './connections';
+import { DESCRIBE, Described } from './description';
+import { environmentOf } from './environment';
+import { propError, secretPropError } from './internal/errors';
+import { namespaceOf, podLabels, selectorLabels } from './internal/labels';
 import { names } from './internal/names';
-import { allowClients } from './internal/network';
 import { toSize } from './internal/quantity';
 import { hardenPodSpec, restrictedContainer, restrictedPod } from './internal/security';
 import {
@@ -13,7 +15,6 @@ import {
   checkImage,
   checkInteger,
   checkName,
-  checkNonEmpty,
   checkOptionalObject,
   checkResources,
   checkStorage,
@@ -21,9 +22,12 @@ import {
   claimName,
   definedOnly,
 } from './internal/validation';
+import { WorkloadCore } from './internal/workload-core';
+import { containerEnv, toResources, WorkloadObjects } from './internal/workload-render';
+import { checkSecretValue, SecretValue } from './secret-value';
 import { declareExternal } from './validate/constructs';
-import { containerEnv, toProbe, toResources } from './internal/app-workload';
-import { CheckSpec, ResourceSpec, WorkloadDescription } from './workload';
+import { CheckSpec, ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
+import { ClientPolicies } from './internal/network';
 
 /** Keys of the connection Secret. */
 export interface PostgresSecretKeys {
@@ -41,22 +45,55 @@ export interface PostgresSecretKeys {
   readonly password: string;
 }
 
+/** Nightly logical backups, as every target reads them. */
+export interface BackupDescription {
+  /** Cron schedule (five fields). */
+  readonly schedule: string;
+  /** Days a dump is kept. */
+  readonly retentionDays: number;
+  /** Size of the backup volume. */
+  readonly size: string;
+  /** StorageClass of the backup volume; unset means the cluster default. */
+  readonly storageClass?: string;
+}
+
+/** A PostgreSQL database as every target reads it. */
+export interface DatabaseDescription {
+  /** Name of the database (its Service, or a logical name for a managed database). */
+  readonly name: string;
+  readonly namespace?: string;
+  /** Where it runs: a workload of the tree, or a service outside the cluster. */
+  readonly location: 'in-cluster' | 'managed';
+  /** The in-cluster workload's name. */
+  readonly workload?: string;
+  /** TCP port clients connect to. */
+  readonly port: number;
+  /** The Secret holding the connection details. */
+  readonly secretName: string;
+  /** The keys that Secret holds, by role (a URL-only Secret has just `url`). */
+  readonly secretKeys: Partial<PostgresSecretKeys>;
+  /** Database created at first start (in-cluster). */
+  readonly databaseName?: string;
+  /** Owner created at first start (in-cluster). */
+  readonly user?: string;
+  /** Backups (in-cluster). */
+  readonly backup?: BackupDescription;
+}
+
 /** A PostgreSQL database that workloads can be wired to. */
-export interface IPostgres {
+export interface IPostgres extends IConnectable {
   /** Name of the database (its Service, or a logical name for a managed database). */
   readonly name: string;
   /** Namespace the connection Secret lives in; undefined means the kubeconfig default. */
   readonly namespace?: string;
   /** Name of the Secret holding the connection details. */
   readonly secretName: string;
-  /** Keys of that Secret. */
-  readonly secretKeys: PostgresSecretKeys;
   /** TCP port clients connect to. */
   readonly port: number;
-  /** Label a client's pods carry to be allowed through the database's NetworkPolicies. */
-  readonly accessLabel: string;
-  /** The in-cluster database's workload; undefined for a managed database. */
-  readonly workload?: WorkloadDescription;
+  /** The in-cluster workload's name; undefined for a managed database. */
+  readonly workloadName?: string;
+  /** Its target-neutral description. */
+  readonly database: DatabaseDescription;
 }
 
 /** Nightly logical backups with pg_dump. */
@@ -81,14 +118,12 @@ export interface PostgresProps {
   /** Database owner created at first start. @default 'app' */
   readonly user?: string;
   /**
-   * A literal password, written into a Secret owned by this construct. For development only:
-   * everywhere else use `existingSecret`. @default - none: the Secret named by `existingSecret` is used
+   * A literal password, written into a Secret owned by this construct: for a dev environment
+   * only (refused in an environment that is not dev; the gate refuses literal Secrets outside dev).
+   * @default - none: the Secret named by `existingSecret` is used
    */
-  readonly password?: string;
-  /**
-   * Name of an existing Secret with the keys database, user, password, host, port and url.
-   * @default '<name>-credentials'
-   */
+  readonly password?: SecretValue;
+  /** Name of an existing Secret with the keys database, user, password, host, port and url. @default '<name>-credentials' */
   readonly existingSecret?: string;
   /** Size of the data volume. @default '1Gi' */
   readonly storageSize?: string;
@@ -100,16 +135,18 @@ export interface PostgresProps {
   readonly backup?: PostgresBackupProps;
 }
 
-/** Props of a database managed outside the cluster (Neon, RDS, Render...). */
-export interface ExistingPostgresProps {
-  /** Logical name, used for the NetworkPolicy and access label. */
-  readonly name: string;
-  /** Secret holding the connection details. */
-  readonly secretName: string;
-  /** Key names inside that Secret. @default { url: 'url', host: 'host', port: 'port', database: 'database', user: 'user', password: 'password' } */
-  readonly secretKeys?: Partial<PostgresSecretKeys>;
-  /** TCP port of the managed database, for the egress NetworkPolicy. @default 5432 */
-  readonly port?: number;
+/** The Kubernetes objects of an in-cluster database, for escape hatches (Kubernetes only: see docs/escape-hatches.md). */
+export interface PostgresObjects extends WorkloadObjects {
+  /** The StatefulSet (the same object as `controller`). */
+  readonly statefulSet: kplus.StatefulSet;
+  /** The credentials Secret, when a literal dev password is given. */
+  readonly secret?: kplus.Secret;
+  /** NetworkPolicy admitting the database's clients. */
+  readonly allowClients: ClientPolicies['allowClients'];
+  /** NetworkPolicy letting the clients connect. */
+  readonly clientEgress: ClientPolicies['clientEgress'];
+  /** The backup CronJob and its volume claim, when backups are on. */
+  readonly backup?: { readonly cronJob: kplus.CronJob; readonly claim: kplus.PersistentVolumeClaim };
 }
 
 const PORT = 5432;
@@ -124,24 +161,52 @@ const DEFAULT_KEYS: PostgresSecretKeys = {
   password: 'password',
 };
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '250m', memoryRequest: '512Mi', memoryLimit: '1Gi' };
+/** The variables a client gets, by Secret key role. */
+const CLIENT_ENV: Readonly<Record<string, keyof PostgresSecretKeys>> = {
+  DATABASE_URL: 'url',
+  PGDATABASE: 'database',
+  PGHOST: 'host',
+  PGPASSWORD: 'password',
+  PGPORT: 'port',
+  PGUSER: 'user',
+};
+
+/** What a client of the database reads: DATABASE_URL and the PG* variables of the keys its Secret holds. */
+export function postgresEnv(db: IPostgres): Record<string, SecretKeyRef> {
+  const { secretName, secretKeys } = db.database;
+  const env: Record<string, SecretKeyRef> = {};
+  for (const [variable, role] of Object.entries(CLIENT_ENV)) {
+    const key = secretKeys[role];
+    if (key !== undefined) env[variable] = { name: secretName, key };
+  }
+  return env;
+}
 
 /** PostgreSQL in the cluster: a StatefulSet with a volume per pod, Services, credentials and optional backups. */
 export class Postgres extends Construct implements IPostgres {
-  /** Wires workloads to a database managed outside the cluster, through Secret references only. */
+  /** Wires workloads to a database managed outside the cluster, through a Secret with the six keys. */
   static fromExisting(scope: Construct, id: string, props: ExistingPostgresProps): IPostgres {
-    return new ExistingPostgres(scope, id, props);
+    return new ExistingPostgres(scope, id, props, 'all');
+  }
+
+  /**
+   * Wires workloads to a managed database whose Secret holds only a connection URL (what Neon,
+   * Render and Supabase hand out): clients get DATABASE_URL, and no PG* variable.
+   */
+  static fromConnectionUrl(scope: Construct, id: string, props: ConnectionUrlPostgresProps): IPostgres {
+    return new ExistingPostgres(scope, id, { ...props, secretKeys: { url: props.key ?? 'url' } }, 'url');
   }
 
   readonly name: string;
   readonly namespace?: string;
   readonly secretName: string;
-  readonly secretKeys = DEFAULT_KEYS;
   readonly port = PORT;
-  readonly accessLabel: string;
-  readonly workload: WorkloadDescription;
-  /** The StatefulSet. */
-  readonly statefulSet: kplus.StatefulSet;
-  private readonly connection: { readonly user: string; readonly databaseName: string };
+  readonly workloadName: string;
+  readonly connections: Connections;
+  /** The Kubernetes objects, for escape hatches. */
+  readonly objects: PostgresObjects;
+  private readonly core: WorkloadCore;
+  private readonly connection: { readonly user: string; readonly databaseName: string; readonly backup?: BackupDescription };
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
@@ -155,135 +220,90 @@ export class Postgres extends Construct implements IPostgres {
     const user = props.user ?? 'app';
     const storageSize = props.storageSize ?? '1Gi';
     const resources: ResourceSpec = { ...DEFAULT_RESOURCES, ...definedOnly(props.resources) };
-
     checkName(path, 'name', name, 52);
     checkImage(path, 'image', image);
     checkName(path, 'databaseName', databaseName);
     checkName(path, 'user', user);
     checkStorage(path, 'storageSize', storageSize);
     checkResources(path, 'resources', resources);
-    if (props.password !== undefined && props.existingSecret !== undefined) {
-      throw propError(path, 'password', "must not be set together with 'existingSecret' (choose one source of credentials)", '<redacted>');
-    }
-    if (props.password !== undefined) checkNonEmpty(path, 'password', props.password);
+    const password = checkPassword(this, props);
     if (props.existingSecret !== undefined) checkName(path, 'existingSecret', props.existingSecret, 253);
     if (props.storageClass !== undefined) checkSubdomain(path, 'storageClass', props.storageClass);
+    const backup = props.backup ? resolveBackup(path, name, props.backup) : undefined;
     claimName(this, 'workload', namespaceOf(this), name);
 
     this.name = name;
+    this.workloadName = name;
     this.namespace = namespaceOf(this);
     this.secretName = props.existingSecret ?? names.postgresSecret(name);
-    this.accessLabel = accessLabel(name);
-    const selector = selectorLabels(this, name);
-    const ref = (key: keyof PostgresSecretKeys) => ({ name: this.secretName, key: this.secretKeys[key] });
+    this.connection = { user, databaseName, backup };
     // Without a password the credentials Secret is created out of band (existingSecret or '<name>-credentials').
-    if (props.password === undefined) declareExternal(this, this.secretName);
+    if (password === undefined) declareExternal(this, this.secretName);
+    const secret = password
+      ? new kplus.Secret(this, 'Credentials', {
+          metadata: { name: this.secretName },
+          stringData: this.connectionSecretData(password.unsafeUnwrap()),
+        })
+      : undefined;
 
-    this.connection = { user, databaseName };
-    if (props.password !== undefined) {
-      new kplus.Secret(this, 'Credentials', {
-        metadata: { name: this.secretName },
-        stringData: this.connectionSecretData(props.password),
-      });
-    }
-
-    const isReady: CheckSpec['check'] = {
-      kind: 'command',
-      command: ['sh', '-c', 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432'],
-    };
-    this.workload = {
-      name,
-      component: 'database',
-      image,
-      ports: [{ name: 'postgres', port: PORT }],
+    this.core = new WorkloadCore(this, {
+      base: this.workloadBase(image, storageSize, props.storageClass, resources),
       config: { PGDATA: `${DATA_PATH}/pgdata` },
-      secretEnv: { POSTGRES_DB: ref('database'), POSTGRES_PASSWORD: ref('password'), POSTGRES_USER: ref('user') },
-      liveness: { check: isReady, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-      readiness: { check: isReady, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
-      startup: { check: isReady, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 5 },
-      user: UID,
-      group: UID,
-      fsGroup: UID,
-      readOnlyRootFilesystem: true,
-      scratchPaths: ['/tmp', '/var/run/postgresql'],
-      dataVolume: { path: DATA_PATH, size: storageSize, storageClass: props.storageClass },
-      dependsOn: [],
-      resources,
+      secretEnv: { POSTGRES_DB: this.ref('database'), POSTGRES_PASSWORD: this.ref('password'), POSTGRES_USER: this.ref('user') },
+      reserved: {
+        PGDATA: 'the data volume',
+        POSTGRES_DB: "'databaseName'",
+        POSTGRES_PASSWORD: 'the credentials Secret',
+        POSTGRES_USER: "'user'",
+      },
+      acceptsClients: true,
+    });
+    this.connections = this.core.connections;
+    const policies = this.connections.clientPolicies!;
+    this.objects = {
+      ...this.core.objects,
+      statefulSet: this.core.objects.controller as kplus.StatefulSet,
+      secret,
+      allowClients: policies.allowClients,
+      clientEgress: policies.clientEgress,
+      backup: backup ? this.renderBackup(backup, image, resources) : undefined,
     };
+  }
 
-    const headless = new kplus.Service(this, 'Headless', {
-      metadata: { name: names.postgresHeadless(name) },
-      clusterIP: 'None',
-      ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
-    });
-    const service = new kplus.Service(this, 'Service', {
-      metadata: { name },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'postgres', port: PORT, targetPort: PORT }],
-    });
-    for (const [k, v] of Object.entries(selector)) {
-      headless.selectLabel(k, v);
-      service.selectLabel(k, v);
-    }
+  /** The database server's workload description (a snapshot). */
+  get workload(): WorkloadDescription {
+    return this.core.description;
+  }
 
-    const configMap = new kplus.ConfigMap(this, 'Config', { metadata: { name: names.configMap(name) }, data: { ...this.workload.config } });
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name }, automountToken: false });
-    this.statefulSet = new kplus.StatefulSet(this, 'StatefulSet', {
-      metadata: { name },
-      service: headless,
-      replicas: 1,
-      select: false,
-      serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: restrictedPod(UID, UID, UID),
-    });
-    for (const [k, v] of Object.entries(podLabels(this, name, 'database'))) this.statefulSet.podMetadata.addLabel(k, v);
-    this.statefulSet.select(kplus.LabelSelector.of({ labels: selector }));
-    const container = this.statefulSet.addContainer({
-      name: 'postgres',
-      image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      ports: [{ name: 'postgres', number: PORT }],
-      liveness: toProbe(this.workload.liveness),
-      readiness: toProbe(this.workload.readiness),
-      startup: toProbe(this.workload.startup!),
-      resources: toResources(resources),
-      securityContext: restrictedContainer(UID, UID, true),
-      ...containerEnv(this, this.workload, configMap),
-    });
-    this.workload.scratchPaths.forEach((p, i) => {
-      container.mount(p, kplus.Volume.fromEmptyDir(this, `Scratch${i}`, p === '/tmp' ? 'tmp' : 'run'));
-    });
-    const sts = ApiObject.of(this.statefulSet);
-    sts.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'data', mountPath: DATA_PATH }));
-    // cdk8s-plus-27 has no volumeClaimTemplates prop; a plain string would synthesize as `storage: null`.
-    sts.addJsonPatch(
-      JsonPatch.add('/spec/volumeClaimTemplates', [
-        {
-          metadata: { name: 'data' },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: props.storageClass,
-            resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
-          },
-        },
-      ]),
-    );
-    hardenPodSpec(this.statefulSet, '/spec/template/spec');
+  /** The database as clients and targets see it. */
+  get database(): DatabaseDescription {
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      location: 'in-cluster',
+      workload: this.name,
+      port: PORT,
+      secretName: this.secretName,
+      secretKeys: DEFAULT_KEYS,
+      databaseName: this.connection.databaseName,
+      user: this.connection.user,
+      backup: this.connection.backup,
+    };
+  }
 
-    allowClients(this, { server: name, serverSelector: selector, accessLabel: this.accessLabel, port: PORT });
-
-    if (props.backup) this.addBackup(props.backup, image, resources);
+  /** What every target reads (see describeStack). */
+  [DESCRIBE](): Described {
+    return { workload: this.workload, database: this.database };
   }
 
   /**
-   * The data of the credentials Secret (keys as in `secretKeys`) for a password: what this construct
-   * writes for a literal dev password, and what a deploy tool that generates the password writes
-   * into the Secret named `secretName`.
+   * The data of the credentials Secret for a password: what this construct writes for a literal
+   * dev password, and what a deploy tool that generates the password (the Pulumi component)
+   * writes into the Secret named `secretName`.
    */
   connectionSecretData(password: string): Record<string, string> {
     const { user, databaseName } = this.connection;
-    const k = this.secretKeys;
+    const k = DEFAULT_KEYS;
     return {
       [k.database]: databaseName,
       [k.user]: user,
@@ -294,33 +314,49 @@ export class Postgres extends Construct implements IPostgres {
     };
   }
 
-  private addBackup(backup: PostgresBackupProps, image: string, resources: ResourceSpec): void {
-    const path = `${this.node.path}/backup`;
-    const schedule = backup.schedule ?? '0 3 * * *';
-    const retentionDays = backup.retentionDays ?? 7;
-    const size = backup.size ?? '2Gi';
-    if (this.name.length > 45) {
-      throw propError(
-        this.node.path,
-        'name',
-        "must be at most 45 characters when backups are on (the CronJob is named '<name>-backup', at most 52 characters)",
-        this.name,
-      );
-    }
-    checkCron(path, 'schedule', schedule);
-    checkInteger(path, 'retentionDays', retentionDays, 1, 3650);
-    checkStorage(path, 'size', size);
-    if (backup.storageClass !== undefined) checkSubdomain(path, 'storageClass', backup.storageClass);
+  private ref(key: keyof PostgresSecretKeys): SecretKeyRef {
+    return { name: this.secretName, key: DEFAULT_KEYS[key] };
+  }
 
+  private workloadBase(image: string, size: string, storageClass: string | undefined, resources: ResourceSpec) {
+    const isReady: CheckSpec['check'] = {
+      kind: 'command',
+      command: ['sh', '-c', 'exec pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB" -h 127.0.0.1 -p 5432'],
+    };
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      component: 'database' as const,
+      containerName: 'postgres',
+      stateful: true,
+      image,
+      ports: [{ name: 'postgres', port: PORT }],
+      liveness: { check: isReady, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+      readiness: { check: isReady, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
+      startup: { check: isReady, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 5 },
+      user: UID,
+      group: UID,
+      fsGroup: UID,
+      readOnlyRootFilesystem: true,
+      scratchPaths: ['/tmp', '/var/run/postgresql'],
+      dataVolume: { path: DATA_PATH, size, storageClass },
+      dependsOn: [],
+      resources,
+      scaling: { replicas: 1 },
+    };
+  }
+
+  private renderBackup(backup: BackupDescription, image: string, resources: ResourceSpec) {
+    const jobName = names.backupJob(this.name);
     const claim = new kplus.PersistentVolumeClaim(this, 'BackupClaim', {
       metadata: { name: names.backupClaim(this.name) },
-      storage: toSize(size),
+      storage: toSize(backup.size),
       storageClassName: backup.storageClass,
       accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
     });
-    const [minute, hour, day, month, weekDay] = schedule.trim().split(/\s+/);
-    const job = new kplus.CronJob(this, 'Backup', {
-      metadata: { name: `${this.name}-backup` },
+    const [minute, hour, day, month, weekDay] = backup.schedule.trim().split(/\s+/);
+    const cronJob = new kplus.CronJob(this, 'Backup', {
+      metadata: { name: jobName },
       schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
@@ -329,46 +365,120 @@ export class Postgres extends Construct implements IPostgres {
       securityContext: restrictedPod(UID, UID, UID),
       select: false,
     });
-    for (const [k, v] of Object.entries(podLabels(this, `${this.name}-backup`, 'backup'))) job.podMetadata.addLabel(k, v);
-    job.podMetadata.addLabel(this.accessLabel, 'true');
-    const ref = (key: keyof PostgresSecretKeys) => ({ name: this.secretName, key: this.secretKeys[key] });
-    const container = job.addContainer({
+    for (const [k, v] of Object.entries(podLabels(this, jobName, 'backup'))) cronJob.podMetadata.addLabel(k, v);
+    this.connections.allowFrom(cronJobClient(this, cronJob), { reason: 'backups' });
+    const container = cronJob.addContainer({
       name: 'pg-dump',
       image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: [
         'sh',
         '-c',
-        `set -eu; f="/backups/${this.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"; pg_dump --no-owner | gzip > "$f.partial"; mv "$f.partial" "$f"; find /backups -name '*.sql.gz' -mtime +${retentionDays} -delete`,
+        `set -eu; f="/backups/${this.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"; pg_dump --no-owner | gzip > "$f.partial"; mv "$f.partial" "$f"; find /backups -name '*.sql.gz' -mtime +${backup.retentionDays} -delete`,
       ],
       resources: toResources({ ...resources, cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
       securityContext: restrictedContainer(UID, UID, true),
       ...containerEnv(this, {
-        ...this.workload,
-        secretEnv: {
-          PGDATABASE: ref('database'),
-          PGHOST: ref('host'),
-          PGPASSWORD: ref('password'),
-          PGPORT: ref('port'),
-          PGUSER: ref('user'),
-        },
+        PGDATABASE: this.ref('database'),
+        PGHOST: this.ref('host'),
+        PGPASSWORD: this.ref('password'),
+        PGPORT: this.ref('port'),
+        PGUSER: this.ref('user'),
       }),
     });
     container.mount('/backups', kplus.Volume.fromPersistentVolumeClaim(this, 'BackupVolume', claim, { name: 'backups' }));
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'BackupTmp', 'tmp'));
-    hardenPodSpec(job, '/spec/jobTemplate/spec/template/spec');
+    hardenPodSpec(cronJob, '/spec/jobTemplate/spec/template/spec');
+    return { cronJob, claim };
   }
+}
+
+/** The backup CronJob as a client of the database: it gets the access label on its pod template. */
+function cronJobClient(owner: Construct, cronJob: kplus.CronJob): IConnectable {
+  const client = new Construct(owner, 'BackupClient');
+  const connections = new Connections(client, {
+    name: names.backupJob((owner as Postgres).name),
+    namespace: namespaceOf(owner),
+    podSelector: selectorLabels(owner, names.backupJob((owner as Postgres).name)),
+    addPodLabel: (key, value) => cronJob.podMetadata.addLabel(key, value),
+  });
+  return Object.assign(client, { connections });
+}
+
+/** `password` and `existingSecret` exclude each other; a literal password only outside a non-dev environment. */
+function checkPassword(scope: IConstruct, props: PostgresProps): SecretValue | undefined {
+  const path = scope.node.path;
+  if (props.password === undefined) return undefined;
+  if (props.existingSecret !== undefined) {
+    throw secretPropError(path, 'password', "must not be set together with 'existingSecret' (choose one source of credentials)");
+  }
+  const password = checkSecretValue(path, 'password', props.password);
+  const env = environmentOf(scope);
+  if (env !== undefined && !env.isDev) {
+    throw secretPropError(
+      path,
+      'password',
+      `must not be a literal outside a dev environment (this is '${env.name}'): create the Secret out of band and set 'existingSecret'`,
+    );
+  }
+  return password;
+}
+
+function resolveBackup(dbPath: string, name: string, backup: PostgresBackupProps): BackupDescription {
+  const path = `${dbPath}/backup`;
+  const schedule = backup.schedule ?? '0 3 * * *';
+  const retentionDays = backup.retentionDays ?? 7;
+  const size = backup.size ?? '2Gi';
+  if (name.length > 45) {
+    throw propError(
+      dbPath,
+      'name',
+      `must be at most 45 characters when backups are on (the CronJob is named '${names.backupJob('<name>')}', at most 52 characters)`,
+      name,
+    );
+  }
+  checkCron(path, 'schedule', schedule);
+  checkInteger(path, 'retentionDays', retentionDays, 1, 3650);
+  checkStorage(path, 'size', size);
+  if (backup.storageClass !== undefined) checkSubdomain(path, 'storageClass', backup.storageClass);
+  return { schedule, retentionDays, size, storageClass: backup.storageClass };
+}
+
+/** Props of a database managed outside the cluster (Neon, RDS, Render...). */
+export interface ExistingPostgresProps {
+  /** Logical name, used in object and variable descriptions. */
+  readonly name: string;
+  /** Secret holding the connection details. */
+  readonly secretName: string;
+  /** Key names inside that Secret. @default { url: 'url', host: 'host', port: 'port', database: 'database', user: 'user', password: 'password' } */
+  readonly secretKeys?: Partial<PostgresSecretKeys>;
+  /** TCP port of the managed database, for the egress NetworkPolicy. @default 5432 */
+  readonly port?: number;
+}
+
+/** Props of a managed database given as one connection URL. */
+export interface ConnectionUrlPostgresProps {
+  /** Logical name, used in object and variable descriptions. */
+  readonly name: string;
+  /** Secret holding the URL. */
+  readonly secretName: string;
+  /** Key of the URL inside that Secret. @default 'url' */
+  readonly key?: string;
+  /** TCP port of the managed database, for the egress NetworkPolicy. @default 5432 */
+  readonly port?: number;
 }
 
 class ExistingPostgres extends Construct implements IPostgres {
   readonly name: string;
   readonly namespace?: string;
   readonly secretName: string;
-  readonly secretKeys: PostgresSecretKeys;
   readonly port: number;
-  readonly accessLabel: string;
+  readonly connections: Connections;
+  /** The NetworkPolicy letting clients reach the database's port on any address. */
+  readonly objects: { readonly clientEgress: ClientPolicies['clientEgress'] };
+  private readonly secretKeys: Partial<PostgresSecretKeys>;
 
-  constructor(scope: Construct, id: string, props: ExistingPostgresProps) {
+  constructor(scope: Construct, id: string, props: ExistingPostgresProps, keys: 'all' | 'url') {
     super(scope, id);
     const path = this.node.path;
     if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object with name and secretName', props);
@@ -377,14 +487,43 @@ class ExistingPostgres extends Construct implements IPostgres {
     checkName(path, 'secretName', props.secretName, 253);
     this.port = props.port ?? PORT;
     checkInteger(path, 'port', this.port, 1, 65535);
-    this.secretKeys = { ...DEFAULT_KEYS, ...props.secretKeys };
-    for (const [k, v] of Object.entries(this.secretKeys)) checkDataKey(path, `secretKeys.${k}`, v);
+    this.secretKeys = keys === 'all' ? { ...DEFAULT_KEYS, ...definedOnly(props.secretKeys) } : { url: props.secretKeys?.url };
+    checkSecretKeys(path, keys === 'all' ? 'secretKeys' : 'key', this.secretKeys);
     claimName(this, 'workload', namespaceOf(this), props.name);
     declareExternal(this, props.secretName);
     this.name = props.name;
     this.namespace = namespaceOf(this);
     this.secretName = props.secretName;
-    this.accessLabel = accessLabel(props.name);
-    allowClients(this, { server: props.name, accessLabel: this.accessLabel, port: this.port });
+    this.connections = new Connections(this, { name: props.name, namespace: this.namespace, serverPort: this.port });
+    this.objects = { clientEgress: this.connections.clientPolicies!.clientEgress };
+  }
+
+  get database(): DatabaseDescription {
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      location: 'managed',
+      port: this.port,
+      secretName: this.secretName,
+      secretKeys: { ...this.secretKeys },
+    };
+  }
+
+  /** What every target reads (see describeStack). */
+  [DESCRIBE](): Described {
+    return { database: this.database };
+  }
+}
+
+/** Each key is a valid Secret key, and no two roles read the same key (one variable per key). */
+function checkSecretKeys(path: string, prop: string, keys: Partial<PostgresSecretKeys>): void {
+  const seen = new Map<string, string>();
+  for (const [role, key] of Object.entries(keys)) {
+    const name = prop === 'key' ? 'key' : `${prop}.${role}`;
+    checkDataKey(path, name, key as string);
+    const other = seen.get(key as string);
+    if (other !== undefined)
+      throw propError(path, name, `must differ from ${prop}.${other}: two settings cannot come from one Secret key`, key);
+    seen.set(key as string, role);
   }
 }

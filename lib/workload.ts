@@ -1,7 +1,11 @@
 /**
- * A target-neutral description of a workload. Constructs build their Kubernetes objects
- * from it, and other renderers (Compose) read it, so the app is described once.
+ * The target-neutral description of a workload. A construct keeps one and renders its Kubernetes
+ * objects from it; the other targets (Compose, the Pulumi component, the graph) read it too, so
+ * the app is described once. What a raw edit of a rendered object (an escape hatch) cannot carry
+ * back here is listed in docs/escape-hatches.md.
  */
+import { IConstruct } from 'constructs';
+import type { ConnectionsDescription } from './connections';
 
 /** A reference to one key of a Secret. */
 export interface SecretKeyRef {
@@ -77,14 +81,33 @@ export interface BuildSpec {
   readonly dockerfile: string;
 }
 
+/** How many copies run: a fixed count, or a range an autoscaler moves in on CPU. */
+export interface ScalingSpec {
+  /** Fixed number of copies; unset under autoscaling. */
+  readonly replicas?: number;
+  /** CPU-based autoscaling. */
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    /** Average CPU utilisation (percent of the request) aimed for. */
+    readonly targetCpuUtilization: number;
+  };
+}
+
 /** The kind of workload; each kind has one mapping per target. */
 export type WorkloadComponent = 'backend' | 'frontend' | 'database';
 
 export interface WorkloadDescription {
   /** Name of the workload, its Service and its Compose service. */
   readonly name: string;
+  /** Namespace it runs in; undefined means the kubeconfig default. */
+  readonly namespace?: string;
   /** What kind of workload this is. */
   readonly component: WorkloadComponent;
+  /** Name of the main process (the container's name). */
+  readonly containerName: string;
+  /** Whether each copy has a stable identity and its own data volume (a StatefulSet in Kubernetes). */
+  readonly stateful: boolean;
   /** Image reference. */
   readonly image: string;
   /** Where the image is built from, when the app's sources are known. */
@@ -123,24 +146,26 @@ export interface WorkloadDescription {
   readonly dependsOn: readonly string[];
   /** Resource requests and limits. */
   readonly resources: ResourceSpec;
+  /** How many copies run. */
+  readonly scaling: ScalingSpec;
+  /** Who may connect to it and what it may connect to. */
+  readonly connections: ConnectionsDescription;
 }
 
 /** Anything that carries a workload description. */
-export interface IWorkload {
-  /** The workload's target-neutral description. */
+export interface IWorkload extends IConstruct {
+  /** The workload's target-neutral description (a snapshot: additions methods change what the next read returns). */
   readonly workload: WorkloadDescription;
 }
 
 /** A Service that can be routed to or called. */
-export interface IServiceEndpoint {
+export interface IServiceEndpoint extends IConstruct {
   /** The Service's name (also the host name inside the namespace). */
   readonly serviceName: string;
   /** The Service's namespace; undefined means the kubeconfig default. */
   readonly namespace?: string;
   /** The Service port. */
   readonly port: number;
-  /** Labels selecting the pods behind the Service. */
-  readonly podSelector: Readonly<Record<string, string>>;
   /** The in-cluster URL, e.g. 'http://api:8000'. */
   readonly url: string;
 }

@@ -1,11 +1,22 @@
 import { App, Chart } from 'cdk8s';
-import { AppNamespace, ArgoApp, FastApiBackend, IPostgres, NextFrontend, NginxIngress, Postgres, waive } from '../lib';
+import {
+  AppNamespace,
+  ArgoApp,
+  environmentChart,
+  FastApiBackend,
+  IPostgres,
+  KstackPropError,
+  NextFrontend,
+  NginxIngress,
+  Postgres,
+  StackBuild,
+  waive,
+} from '../lib';
 import { EnvConfig } from './environments';
-import { validateEnvConfig } from './validate-env';
 
-/** The charts of one environment. */
-export interface AppStack {
-  /** The environment's objects, synthesized to dist/<env>/. */
+/** The charts and constructs of one environment. */
+export interface AppStack extends StackBuild {
+  /** The environment's objects, synthesized to dist/<env>/app.k8s.yaml. */
   readonly chart: Chart;
   /** The Argo CD Application, synthesized to dist/<env>/argocd/ (applied once to bootstrap). */
   readonly argoChart?: Chart;
@@ -15,52 +26,69 @@ export interface AppStack {
   readonly ingress: NginxIngress;
 }
 
+/**
+ * The parts of an EnvConfig that only this composition reads (the constructs check every value
+ * they are given): the service and database sections are objects, the database kind is known.
+ */
+function checkEnvShape(env: EnvConfig): void {
+  const at = typeof env?.name === 'string' ? env.name : 'env';
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const section of ['backend', 'frontend', 'database'] as const) {
+    if (!isObject(env?.[section])) throw KstackPropError.of(at, section, 'must be an object', env?.[section]);
+  }
+  for (const section of ['tls', 'argo', 'build'] as const) {
+    if (env[section] !== undefined && !isObject(env[section]))
+      throw KstackPropError.of(at, section, 'must be an object (or left out)', env[section]);
+  }
+  for (const service of ['backend', 'frontend'] as const) {
+    const image: unknown = env[service].image;
+    // A repository: the composition appends ':<version>' (the image itself is checked by the construct).
+    if (typeof image !== 'string' || /[:@][^/]*$/.test(image)) {
+      throw KstackPropError.of(at, `${service}.image`, "must be an image repository without tag, such as 'ghcr.io/acme/api'", image);
+    }
+  }
+  const kind: unknown = env.database.kind;
+  if (kind !== 'in-cluster' && kind !== 'managed') throw KstackPropError.of(at, 'database.kind', "must be 'in-cluster' or 'managed'", kind);
+}
+
+/** Where PostgreSQL runs: in the cluster (a StatefulSet), or managed outside it (a Secret reference). */
+function database(chart: Chart, env: EnvConfig): IPostgres {
+  const db = env.database;
+  if (db.kind === 'managed') return Postgres.fromExisting(chart, 'db', { name: 'db', secretName: db.secretName });
+  const postgres = new Postgres(chart, 'db', {
+    password: db.devPassword,
+    storageSize: db.storageSize,
+    storageClass: db.storageClass,
+    backup: db.backup,
+  });
+  if (db.devPassword !== undefined) {
+    waive(postgres, 'policy/secret-literal', 'dev only: a throwaway password for a local cluster (Postgres refuses a literal outside dev)');
+  }
+  return postgres;
+}
+
 /** Composes the reference app (Next.js + FastAPI + PostgreSQL + ingress + Argo CD) for one environment. */
 export function buildAppStack(app: App, env: EnvConfig): AppStack {
-  validateEnvConfig(env);
-  const chart = new Chart(app, env.name, {
-    namespace: env.namespace,
-    labels: {
-      'app.kubernetes.io/part-of': env.app,
-      'app.kubernetes.io/instance': `${env.app}-${env.name}`,
-      'app.kubernetes.io/version': env.version,
-      'app.kubernetes.io/managed-by': 'kstack',
-    },
-  });
-  new AppNamespace(chart, 'namespace', { name: env.namespace });
-
-  const database: IPostgres =
-    env.database.kind === 'in-cluster'
-      ? new Postgres(chart, 'db', {
-          password: env.database.devPassword,
-          storageSize: env.database.storageSize,
-          storageClass: env.database.storageClass,
-          backup: env.database.backup,
-        })
-      : Postgres.fromExisting(chart, 'db', { name: 'db', secretName: env.database.secretName });
-  if (database instanceof Postgres && env.database.kind === 'in-cluster' && env.database.devPassword !== undefined) {
-    waive(
-      database,
-      'policy/secret-literal',
-      'dev only: a throwaway password for a local cluster (validateEnvConfig rejects devPassword elsewhere)',
-    );
-  }
+  checkEnvShape(env);
+  const chart = environmentChart(app, env);
+  new AppNamespace(chart, 'namespace');
+  const db = database(chart, env);
 
   const backend = new FastApiBackend(chart, 'api', {
     image: `${env.backend.image}:${env.version}`,
     build: env.build ? { context: env.build.backend } : undefined,
-    replicas: env.backend.autoscaling ? undefined : env.backend.replicas,
+    replicas: env.backend.replicas,
     autoscaling: env.backend.autoscaling,
     resources: env.backend.resources,
     env: { LOG_LEVEL: env.name === 'dev' ? 'debug' : 'info' },
-    database,
+    database: db,
     migrationCommand: ['alembic', 'upgrade', 'head'],
   });
 
   const frontend = new NextFrontend(chart, 'web', {
     image: `${env.frontend.image}:${env.version}`,
     build: env.build ? { context: env.build.frontend } : undefined,
-    replicas: env.frontend.autoscaling ? undefined : env.frontend.replicas,
+    replicas: env.frontend.replicas,
     autoscaling: env.frontend.autoscaling,
     resources: env.frontend.resources,
     env: { NEXT_PUBLIC_API_PATH: '/api' },
@@ -86,5 +114,7 @@ export function buildAppStack(app: App, env: EnvConfig): AppStack {
       destinationNamespace: env.namespace,
     });
   }
-  return { chart, argoChart, backend, frontend, database, ingress };
+  const files: Record<string, Chart> = { 'app.k8s.yaml': chart };
+  if (argoChart) files['argocd/application.k8s.yaml'] = argoChart;
+  return { chart, argoChart, backend, frontend, database: db, ingress, files };
 }

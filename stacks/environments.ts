@@ -1,4 +1,4 @@
-import { AutoscalingProps, PostgresBackupProps, ResourceSpec } from '../lib';
+import { AutoscalingProps, EnvironmentProps, PostgresBackupProps, ResourceSpec, SecretValue } from '../lib';
 
 /** How an app service is sized and scaled in one environment. */
 export interface ServiceConfig {
@@ -19,8 +19,8 @@ export interface InClusterDatabase {
   readonly storageSize: string;
   /** StorageClass; undefined for the cluster default. */
   readonly storageClass?: string;
-  /** Literal password: dev only (the Pulumi path generates one instead). */
-  readonly devPassword?: string;
+  /** Literal password: dev only (Postgres refuses it elsewhere; the Pulumi path generates one instead). */
+  readonly devPassword?: SecretValue;
   /** Nightly backups. */
   readonly backup?: PostgresBackupProps;
 }
@@ -40,16 +40,8 @@ export interface ArgoConfig {
   readonly targetRevision: string;
 }
 
-/** Everything that differs between environments, as typed data. */
-export interface EnvConfig {
-  /** Environment name; also the chart id and the dist/<name> folder. */
-  readonly name: string;
-  /** Application name (app.kubernetes.io/part-of). */
-  readonly app: string;
-  /** Namespace of the environment. */
-  readonly namespace: string;
-  /** Version label and image tag. */
-  readonly version: string;
+/** Everything that differs between environments, as typed data (name, namespace, app and version: EnvironmentProps). */
+export interface EnvConfig extends EnvironmentProps {
   /** Public host name. */
   readonly host: string;
   /** TLS through cert-manager; undefined for plain HTTP. */
@@ -88,7 +80,7 @@ export const dev: EnvConfig = {
     replicas: 1,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
   },
-  database: { kind: 'in-cluster', storageSize: '1Gi', devPassword: 'dev-password-not-secret' },
+  database: { kind: 'in-cluster', storageSize: '1Gi', devPassword: SecretValue.unsafePlainText('dev-password-not-secret') },
   argo: undefined,
   build: { backend: 'examples/fullstack/backend', frontend: 'examples/fullstack/frontend' },
 };

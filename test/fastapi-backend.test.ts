@@ -1,4 +1,5 @@
-import { FastApiBackend, Postgres } from '../lib';
+import { names } from '../lib/internal/names';
+import { FastApiBackend, Postgres, SecretValue } from '../lib';
 import { errorOf, find, findAll, podSpecOf, podTemplateLabelsOf, testChart } from './util';
 
 describe('FastApiBackend', () => {
@@ -84,14 +85,14 @@ describe('FastApiBackend', () => {
     expect(byName.DATABASE_URL).toEqual({ name: 'db-secret', key: 'url' });
     expect(byName.PGPASSWORD).toEqual({ name: 'db-secret', key: 'password' });
     expect(Object.keys(byName).sort()).toEqual(['DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'PGPORT', 'PGUSER']);
-    expect(podTemplateLabelsOf(deployment)[db.accessLabel]).toBe('true');
+    expect(podTemplateLabelsOf(deployment)[names.accessLabel(db.name)]).toBe('true');
     const dbPolicy = find(objects, 'NetworkPolicy', 'db-allow-clients');
-    expect(dbPolicy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual({ [db.accessLabel]: 'true' });
+    expect(dbPolicy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual({ [names.accessLabel(db.name)]: 'true' });
   });
 
   test('the migration step runs in an init container with the same image, env and security', () => {
     const chart = testChart();
-    const db = new Postgres(chart, 'db', { password: 'x' });
+    const db = new Postgres(chart, 'db', { password: SecretValue.unsafePlainText('x') });
     new FastApiBackend(chart, 'api', { image: 'api:1.0.0', database: db, migrationCommand: ['alembic', 'upgrade', 'head'] });
     const spec = podSpecOf(find(chart.toJson(), 'Deployment', 'api'));
     expect(spec.initContainers).toHaveLength(1);
@@ -158,7 +159,7 @@ describe('FastApiBackend', () => {
   test('fails when the database lives in another namespace', () => {
     const app = testChart('a');
     const other = testChart('b');
-    const db = new Postgres(other, 'db', { password: 'x' });
+    const db = new Postgres(other, 'db', { password: SecretValue.unsafePlainText('x') });
     expect(errorOf(() => new FastApiBackend(app, 'api', { image: 'api:1.0.0', database: db }))).toMatch(
       /^test\/api: 'database' must be in the backend's namespace \(a\)/,
     );
@@ -166,7 +167,7 @@ describe('FastApiBackend', () => {
 
   test('fails when env sets a variable the database wiring provides', () => {
     const chart = testChart();
-    const db = new Postgres(chart, 'db', { password: 'x' });
+    const db = new Postgres(chart, 'db', { password: SecretValue.unsafePlainText('x') });
     expect(
       errorOf(() => new FastApiBackend(chart, 'api', { image: 'api:1.0.0', database: db, env: { DATABASE_URL: 'sqlite://' } })),
     ).toMatch(/^test\/api: 'env.DATABASE_URL' must not be set: 'database' provides it/);

@@ -1,3 +1,4 @@
+import { names } from '../lib/internal/names';
 import { FastApiBackend, NextFrontend } from '../lib';
 import { errorOf, find, podSpecOf, podTemplateLabelsOf, testChart } from './util';
 
@@ -29,9 +30,9 @@ describe('NextFrontend', () => {
     expect(config.API_URL).toBe('http://api:8000');
     expect(config.NEXT_PUBLIC_SITE).toBe('shop');
     expect(find(objects, 'Service', 'api').metadata.name).toBe(new URL(config.API_URL).hostname);
-    expect(podTemplateLabelsOf(find(objects, 'Deployment', 'web'))[api.accessLabel]).toBe('true');
+    expect(podTemplateLabelsOf(find(objects, 'Deployment', 'web'))[names.accessLabel(api.serviceName)]).toBe('true');
     const egress = find(objects, 'NetworkPolicy', 'api-client-egress');
-    expect(egress.spec.podSelector.matchLabels).toEqual({ [api.accessLabel]: 'true' });
+    expect(egress.spec.podSelector.matchLabels).toEqual({ [names.accessLabel(api.serviceName)]: 'true' });
     expect(egress.spec.egress[0].ports[0].port).toBe(8000);
   });
 

@@ -57,7 +57,7 @@ describe('NginxIngress', () => {
     });
     const objects = chart.toJson();
     const policy = find(objects, 'NetworkPolicy', 'web-allow-ingress-ingress');
-    expect(policy.spec.podSelector.matchLabels).toEqual(web.podSelector);
+    expect(policy.spec.podSelector.matchLabels).toEqual(web.connections.podSelector);
     expect(policy.spec.ingress[0]).toEqual({
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
       ports: [{ protocol: 'TCP', port: 3000 }],
@@ -96,7 +96,9 @@ describe('NginxIngress', () => {
             ],
           }),
       ),
-    ).toBe('test/ingress: \'routes[1].path\' must be unique per host: a.example.com/ is routed twice, got "/"');
+    ).toBe(
+      'test/ingress: \'routes[1].path\' must be unique in namespace shop: test/ingress already routes a.example.com/ (a host and path may be routed once), got "/"',
+    );
   });
 
   test('fails when the host is not a DNS name', () => {
@@ -109,7 +111,7 @@ describe('NginxIngress', () => {
   test('fails when a route path is relative', () => {
     const { chart, web } = app();
     expect(errorOf(() => new NginxIngress(chart, 'ingress', { routes: [{ path: 'api', backend: web }] }))).toMatch(
-      /^test\/ingress: 'routes\[0\].path' must be an absolute URL path/,
+      /^test\/ingress: 'routes\[0\].path' must be '\/' or an absolute path of segments/,
     );
   });
 });

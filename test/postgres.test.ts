@@ -1,5 +1,6 @@
+import { names } from '../lib/internal/names';
 import { Yaml } from 'cdk8s';
-import { FastApiBackend, Postgres } from '../lib';
+import { FastApiBackend, Postgres, SecretValue } from '../lib';
 import { errorOf, find, findAll, podSpecOf, podTemplateLabelsOf, testChart } from './util';
 
 describe('Postgres', () => {
@@ -51,7 +52,7 @@ describe('Postgres', () => {
 
   test('a literal password goes into a construct-owned Secret with all connection keys', () => {
     const chart = testChart();
-    new Postgres(chart, 'db', { password: 'p@ss word' });
+    new Postgres(chart, 'db', { password: SecretValue.unsafePlainText('p@ss word') });
     const secret = find(chart.toJson(), 'Secret', 'db-credentials');
     expect(Object.keys(secret.stringData).sort()).toEqual(['database', 'host', 'password', 'port', 'url', 'user']);
     expect(secret.stringData.url).toBe('postgresql://app:p%40ss%20word@db:5432/app');
@@ -93,7 +94,7 @@ describe('Postgres', () => {
     expect(spec.containers[0].command.join(' ')).toContain('-mtime +14 -delete');
     expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(find(objects, 'PersistentVolumeClaim', 'db-backups')).toBeDefined();
-    expect(podTemplateLabelsOf(job)[db.accessLabel]).toBe('true');
+    expect(podTemplateLabelsOf(job)[names.accessLabel(db.name)]).toBe('true');
   });
 
   test('only workloads granted access reach 5432', () => {
@@ -104,7 +105,7 @@ describe('Postgres', () => {
     const policy = find(objects, 'NetworkPolicy', 'db-allow-clients');
     expect(policy.spec.podSelector.matchLabels).toEqual(find(objects, 'Service', 'db').spec.selector);
     expect(policy.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { [db.accessLabel]: 'true' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      { from: [{ podSelector: { matchLabels: { [names.accessLabel(db.name)]: 'true' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
     ]);
   });
 
@@ -122,7 +123,7 @@ describe('Postgres', () => {
   });
 
   test('fails when password and existingSecret are both set, without echoing the password', () => {
-    const msg = errorOf(() => new Postgres(testChart(), 'db', { password: 'hunter2', existingSecret: 'x' }));
+    const msg = errorOf(() => new Postgres(testChart(), 'db', { password: SecretValue.unsafePlainText('hunter2'), existingSecret: 'x' }));
     expect(msg).toMatch(/^test\/db: 'password' must not be set together with 'existingSecret'/);
     expect(msg).not.toContain('hunter2');
   });

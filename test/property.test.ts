@@ -12,6 +12,7 @@ import {
   NextFrontend,
   NginxIngress,
   Postgres,
+  SecretValue,
   validateObjects,
 } from '../lib';
 import { buildAppStack } from '../stacks/app-stack';
@@ -100,7 +101,7 @@ const validEnv: fc.Arbitrary<EnvConfig> = fc
           kind: 'in-cluster' as const,
           storageSize: `${g.storageGi}Gi`,
           storageClass: g.storageClass,
-          devPassword: g.password && g.name === 'dev' ? 'dev-only' : undefined,
+          devPassword: g.password && g.name === 'dev' ? SecretValue.unsafePlainText('dev-only') : undefined,
           backup: g.backup,
         }
       : { kind: 'managed' as const, secretName: g.secretName },

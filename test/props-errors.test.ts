@@ -1,9 +1,12 @@
 import { App, Chart } from 'cdk8s';
-import { AppNamespace, ArgoApp, FastApiBackend, KstackPropError, NextFrontend, NginxIngress, Postgres, waive } from '../lib';
+import { AppNamespace, ArgoApp, FastApiBackend, KstackPropError, NextFrontend, NginxIngress, Postgres, SecretValue, waive } from '../lib';
 import { showValue } from '../lib/internal/format';
 import { buildAppStack } from '../stacks/app-stack';
 import { dev, EnvConfig, prod, staging } from '../stacks/environments';
 import { testChart } from './util';
+
+/** The value of a secret prop: never shown in the message. */
+const SECRET = Symbol('secret');
 
 /** One bad input: what builds it, and what the error must name. */
 interface BadInput {
@@ -47,8 +50,8 @@ const argo = (props: Record<string, unknown>) => () =>
 const ns = (props: Record<string, unknown>) => () => new AppNamespace(testChart(), 'ns', { name: 'shop', ...props } as any);
 
 const cases: readonly BadInput[] = [
-  // EnvConfig, checked by validateEnvConfig before any construct is built
-  { when: 'the env name is not a DNS label', build: env(staging, { name: 'Staging' }), path: 'Staging', prop: 'name', got: 'Staging' },
+  // EnvConfig: what environmentChart and the composition check, and what the constructs it feeds check
+  { when: 'the env name is not a DNS label', build: env(staging, { name: 'Staging' }), path: 'environment', prop: 'name', got: 'Staging' },
   { when: 'the app name has a space', build: env(staging, { app: 'kstack demo' }), path: 'staging', prop: 'app', got: 'kstack demo' },
   {
     when: 'the namespace has an underscore',
@@ -68,14 +71,14 @@ const cases: readonly BadInput[] = [
   {
     when: 'the host has a scheme',
     build: env(staging, { host: 'https://staging.example.com' }),
-    path: 'staging',
+    path: 'staging/ingress',
     prop: 'host',
     got: 'https://staging.example.com',
   },
   {
     when: 'the cluster issuer has a space',
     build: env(staging, { tls: { clusterIssuer: 'lets encrypt' } }),
-    path: 'staging',
+    path: 'staging/ingress',
     prop: 'tls.clusterIssuer',
     got: 'lets encrypt',
   },
@@ -89,100 +92,100 @@ const cases: readonly BadInput[] = [
   {
     when: 'the frontend image repository is upper case',
     build: env(staging, { frontend: { ...staging.frontend, image: 'GHCR.io/Acme/Web' } }),
-    path: 'staging',
-    prop: 'frontend.image',
+    path: 'staging/web',
+    prop: 'image',
     got: 'GHCR.io/Acme/Web:0.1.0',
   },
   {
     when: 'the backend has 0 replicas',
     build: env(dev, { backend: { ...dev.backend, replicas: 0 } }),
-    path: 'dev',
-    prop: 'backend.replicas',
+    path: 'dev/api',
+    prop: 'replicas',
     got: 0,
   },
   {
     when: 'the backend sets replicas and autoscaling',
     build: env(staging, { backend: backendOf({ replicas: 2 }) }),
-    path: 'staging',
-    prop: 'backend.replicas',
+    path: 'staging/api',
+    prop: 'replicas',
     got: 2,
   },
   {
     when: 'the backend HPA minimum exceeds its maximum',
     build: env(staging, { backend: backendOf({ autoscaling: { minReplicas: 5, maxReplicas: 2 } }) }),
-    path: 'staging',
-    prop: 'backend.autoscaling.minReplicas',
+    path: 'staging/api',
+    prop: 'autoscaling.minReplicas',
     got: 5,
   },
   {
     when: 'the frontend CPU target is above 100 percent',
     build: env(prod, { frontend: { ...prod.frontend, autoscaling: { minReplicas: 2, maxReplicas: 4, targetCpuUtilization: 150 } } }),
-    path: 'prod',
-    prop: 'frontend.autoscaling.targetCpuUtilization',
+    path: 'prod/web',
+    prop: 'autoscaling.targetCpuUtilization',
     got: 150,
   },
   {
     when: 'the backend CPU request is not a quantity',
     build: env(prod, { backend: { ...prod.backend, resources: { cpuRequest: '2.5.0' } } }),
-    path: 'prod',
-    prop: 'backend.resources.cpuRequest',
+    path: 'prod/api',
+    prop: 'resources.cpuRequest',
     got: '2.5.0',
   },
   {
     when: 'the backend memory request exceeds its limit',
     build: env(prod, { backend: { ...prod.backend, resources: { cpuRequest: '1', memoryRequest: '2Gi', memoryLimit: '1Gi' } } }),
-    path: 'prod',
-    prop: 'backend.resources.memoryRequest',
+    path: 'prod/api',
+    prop: 'resources.memoryRequest',
     got: '2Gi',
   },
   {
     when: 'the frontend memory limit uses decimal units',
     build: env(prod, { frontend: { ...prod.frontend, resources: { memoryLimit: '512MB' } } }),
-    path: 'prod',
-    prop: 'frontend.resources.memoryLimit',
+    path: 'prod/web',
+    prop: 'resources.memoryLimit',
     got: '512MB',
   },
   { when: 'the backend config is not an object', build: env(staging, { backend: null }), path: 'staging', prop: 'backend', got: null },
   {
     when: 'the database storage size uses decimal units',
     build: env(staging, { database: { ...staging.database, storageSize: '5GB' } }),
-    path: 'staging',
-    prop: 'database.storageSize',
+    path: 'staging/db',
+    prop: 'storageSize',
     got: '5GB',
   },
   {
     when: 'the database storage class is not a DNS name',
     build: env(staging, { database: { ...staging.database, storageClass: 'Fast_SSD' } }),
-    path: 'staging',
-    prop: 'database.storageClass',
+    path: 'staging/db',
+    prop: 'storageClass',
     got: 'Fast_SSD',
   },
   {
     when: 'a literal database password is set outside dev',
-    build: env(staging, { database: { ...staging.database, devPassword: 'hunter2' } }),
-    path: 'staging',
-    prop: 'database.devPassword',
-    got: '<redacted>',
+    build: env(staging, { database: { ...staging.database, devPassword: SecretValue.unsafePlainText('hunter2') } }),
+    path: 'staging/db',
+    prop: 'password',
+    got: SECRET,
   },
   {
     when: 'the backup schedule has hour 25',
     build: env(staging, { database: { kind: 'in-cluster', storageSize: '5Gi', backup: { schedule: '0 25 * * *' } } }),
-    path: 'staging',
-    prop: 'database.backup.schedule',
+    path: 'staging/db/backup',
+    prop: 'schedule',
     got: '0 25 * * *',
   },
   {
     when: 'the backup retention is 0 days',
     build: env(staging, { database: { kind: 'in-cluster', storageSize: '5Gi', backup: { retentionDays: 0 } } }),
-    path: 'staging',
-    prop: 'database.backup.retentionDays',
+    path: 'staging/db/backup',
+    prop: 'retentionDays',
     got: 0,
   },
   {
     when: 'the backup size has a space',
     build: env(staging, { database: { kind: 'in-cluster', storageSize: '5Gi', backup: { size: '10 Gi' } } }),
-    path: 'staging',
-    prop: 'database.backup.size',
+    path: 'staging/db/backup',
+    prop: 'size',
     got: '10 Gi',
   },
   {
@@ -195,29 +198,29 @@ const cases: readonly BadInput[] = [
   {
     when: 'the managed database Secret name has spaces',
     build: env(prod, { database: { kind: 'managed', secretName: 'db creds' } }),
-    path: 'prod',
-    prop: 'database.secretName',
+    path: 'prod/db',
+    prop: 'secretName',
     got: 'db creds',
   },
   {
     when: 'the Argo CD repository URL has no scheme',
     build: env(prod, { argo: { repoURL: 'github.com/acme/app', targetRevision: 'main' } }),
-    path: 'prod',
-    prop: 'argo.repoURL',
+    path: 'prod-argocd/kstack-demo-prod',
+    prop: 'repoURL',
     got: 'github.com/acme/app',
   },
   {
     when: 'the Argo CD target revision is empty',
     build: env(prod, { argo: { repoURL: 'https://github.com/acme/app.git', targetRevision: ' ' } }),
-    path: 'prod',
-    prop: 'argo.targetRevision',
+    path: 'prod-argocd/kstack-demo-prod',
+    prop: 'targetRevision',
     got: ' ',
   },
   {
     when: 'a build context is empty',
     build: env(dev, { build: { backend: '', frontend: 'web' } }),
-    path: 'dev',
-    prop: 'build.backend',
+    path: 'dev/api',
+    prop: 'build.context',
     got: '',
   },
   // FastApiBackend
@@ -404,7 +407,7 @@ const cases: readonly BadInput[] = [
     build: db({ password: 'x', existingSecret: 'db-creds' }),
     path: 'test/db',
     prop: 'password',
-    got: '<redacted>',
+    got: SECRET,
   },
   {
     when: 'the Postgres storage size uses decimal units',
@@ -638,6 +641,8 @@ const cases: readonly BadInput[] = [
   { when: 'a waiver has no reason', build: () => waive(testChart(), 'policy/pdb', 'ok'), path: 'test', prop: 'reason', got: 'ok' },
 ];
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function thrown(fn: () => unknown): unknown {
   try {
     fn();
@@ -660,10 +665,15 @@ describe('props errors', () => {
     const { message } = err;
     // ...on one line, naming the construct path, the prop, what is expected and the value received
     expect(message.split('\n')).toHaveLength(1);
-    expect(message.startsWith(`${path}: '${prop}' must `)).toBe(true);
-    expect(message.endsWith(`, got ${showValue(got)}`)).toBe(true);
-    expect((err as KstackPropError).path).toBe(path);
-    expect((err as KstackPropError).prop).toBe(prop);
+    expect({ path: (err as KstackPropError).path, prop: (err as KstackPropError).prop, message }).toEqual({
+      path,
+      prop,
+      message: expect.stringMatching(
+        new RegExp(
+          `^${escapeRegExp(`${path}: '${prop}' must `)}.*${escapeRegExp(got === SECRET ? ', got a value that is not shown (secret)' : `, got ${showValue(got)}`)}$`,
+        ),
+      ),
+    });
     // ...thrown by kstack itself, never from inside cdk8s or another dependency
     const firstFrame = (err.stack ?? '').split('\n').find((l) => l.trim().startsWith('at ')) ?? '';
     expect(firstFrame).not.toMatch(/node_modules/);

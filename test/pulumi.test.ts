@@ -11,7 +11,7 @@ import { hashBuildContext } from '../bin/pulumi/context-hash';
 import { deployKstack, KstackDeployment } from '../bin/pulumi/program';
 import { environments } from '../stacks/environments';
 import { synthesizeEnv } from '../stacks/synth';
-import { manifestYaml } from '../lib';
+import { manifestYaml, SecretValue } from '../lib';
 
 const ROOT = path.resolve(__dirname, '..');
 const MOCK_PASSWORD = 'MockGeneratedPassw0rdFromRandom1';
@@ -246,7 +246,7 @@ describe('database password', () => {
   });
 
   test("dev's literal devPassword of the YAML path never reaches a Pulumi resource", async () => {
-    const literal = (environments.dev.database as { devPassword?: string }).devPassword!;
+    const literal = (environments.dev.database as { devPassword?: SecretValue }).devPassword!.unsafeUnwrap();
     expect(yamlOf('dev')).toContain(literal);
     useStack('dev', K3D_CONFIG);
     await settled(deployKstack());

@@ -10,7 +10,7 @@ import { EnvConfig } from '../../stacks/environments';
 import { formatFinding, gateErrors, SchemaResultCache } from '../../lib/validate';
 import { K8sObject, synthesizeEnv } from '../../stacks/synth';
 import { hashBuildContext } from './context-hash';
-import { Postgres } from '../../lib';
+import { describeStack, Postgres } from '../../lib';
 
 /** How built images reach the cluster. */
 export type ImageMode = 'registry' | 'docker-env';
@@ -180,14 +180,14 @@ export function planDeployment(env: EnvConfig, opts: PlanOptions): DeploymentPla
   }
   const leaked = objects.filter((o) => {
     const json = JSON.stringify(o);
-    return literal !== undefined && json.includes(literal);
+    return literal !== undefined && json.includes(literal.unsafeUnwrap());
   });
   if (leaked.length > 0) {
     throw new KstackDeployError(`${env.name}: a database password would reach ${leaked.map(objectKey).join(', ')}`);
   }
 
   // Images built from sources.
-  const workloads = [stack.backend.workload, stack.frontend.workload, ...(stack.database.workload ? [stack.database.workload] : [])];
+  const workloads = describeStack(synthesis.app).workloads;
   const built = workloads.filter((w) => w.build !== undefined);
   const missing: string[] = [];
   for (const w of built) {

@@ -1,4 +1,4 @@
-import { IPostgres } from '../postgres';
+import { DatabaseDescription, PostgresSecretKeys } from '../postgres';
 import { WorkloadDescription } from '../workload';
 import { MappingContext } from './context';
 import { baseService, commandCheck } from './service';
@@ -22,8 +22,8 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = { database: 'app', user: 
  * url. A client reading the url (DATABASE_URL) gets
  * `postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@db:5432/${POSTGRES_DB}`.
  */
-export function registerDatabaseSecrets(w: WorkloadDescription, db: IPostgres | undefined, ctx: MappingContext): void {
-  const roles = db ? (Object.entries(db.secretKeys) as [keyof IPostgres['secretKeys'], string][]) : [];
+export function registerDatabaseSecrets(w: WorkloadDescription, db: DatabaseDescription | undefined, ctx: MappingContext): void {
+  const roles = db ? (Object.entries(db.secretKeys) as [keyof PostgresSecretKeys, string][]) : [];
   const roleOf = (secret: string, key: string) => (db && secret === db.secretName ? roles.find(([, k]) => k === key)?.[0] : undefined);
   const exprs: Partial<Record<string, string>> = {};
   for (const [envName, ref] of Object.entries(w.secretEnv)) {
@@ -32,7 +32,7 @@ export function registerDatabaseSecrets(w: WorkloadDescription, db: IPostgres | 
     exprs[role ?? envName] = ctx.secrets.variable(ref, envName, (role && PLACEHOLDERS[role]) ?? 'change-me', description, w.name);
   }
   if (!db) return;
-  const ref = (role: keyof IPostgres['secretKeys']) => ({ name: db.secretName, key: db.secretKeys[role] });
+  const ref = (role: keyof PostgresSecretKeys) => ({ name: db.secretName, key: db.secretKeys[role]! });
   const user = exprs.user ?? ctx.secrets.variable(ref('user'), 'POSTGRES_USER', 'app', DESCRIPTIONS.user(w.name), w.name);
   const password =
     exprs.password ?? ctx.secrets.variable(ref('password'), 'POSTGRES_PASSWORD', 'change-me', DESCRIPTIONS.password(w.name), w.name);
@@ -46,7 +46,11 @@ export function registerDatabaseSecrets(w: WorkloadDescription, db: IPostgres | 
  * Database (PostgreSQL): the same image, a named volume at the data path, the pg_isready
  * check as the healthcheck, credentials from `.env`.
  */
-export function databaseServices(w: WorkloadDescription, db: IPostgres | undefined, ctx: MappingContext): Record<string, ComposeService> {
+export function databaseServices(
+  w: WorkloadDescription,
+  db: DatabaseDescription | undefined,
+  ctx: MappingContext,
+): Record<string, ComposeService> {
   registerDatabaseSecrets(w, db, ctx);
   return { [w.name]: baseService(w, ctx, commandCheck) };
 }

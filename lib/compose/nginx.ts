@@ -1,8 +1,9 @@
-import { NginxIngress, ResolvedRoute } from '../nginx-ingress';
+import { KstackRenderError } from '../errors';
+import { RouterDescription, routesByPrecedence } from '../routes';
 import { ComposeService } from './types';
 
-/** What the nginx.conf is rendered from: an NginxIngress, or anything shaped like one. */
-export type NginxIngressLike = Pick<NginxIngress, 'name' | 'host' | 'routes' | 'maxBodySize' | 'proxyTimeoutSeconds'>;
+/** What the nginx.conf is rendered from: a router's description (NginxIngress.router, GatewayRoutes.router) or the same shape. */
+export type NginxIngressLike = Pick<RouterDescription, 'name' | 'host' | 'routes' | 'maxBodySize' | 'proxyTimeoutSeconds'>;
 
 /** Port nginx listens on inside its container: unprivileged, so it runs as a non-root user. */
 export const NGINX_LISTEN_PORT = 8080;
@@ -38,11 +39,6 @@ export interface NginxConfOptions {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Longest path first, so the most specific prefix wins (as Kubernetes Prefix matching). */
-function ordered(routes: readonly ResolvedRoute[]): ResolvedRoute[] {
-  return [...routes].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
 /**
  * nginx.conf serving the ingress routes the way ingress-nginx does: each path is a prefix on
  * segment boundaries ('/api' matches '/api' and '/api/...', not '/apix'); a route with
@@ -57,7 +53,7 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
   const listen = options.listenPort ?? NGINX_LISTEN_PORT;
   const status = options.statusPort ?? NGINX_STATUS_PORT;
   if (status === listen)
-    throw new Error(`kstack compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
+    throw new KstackRenderError(`compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
   const hostOf = (service: string) => options.upstreamHosts?.[service] ?? service;
   const upstreams = new Map<string, number>();
   for (const r of ingress.routes) upstreams.set(r.backend.serviceName, r.backend.port);
@@ -113,7 +109,7 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
     '        proxy_set_header Connection $connection_upgrade;',
   );
   let root = false;
-  for (const r of ordered(ingress.routes)) {
+  for (const r of routesByPrecedence(ingress.routes)) {
     const target = `${r.backend.serviceName}:${r.backend.port}`;
     lines.push('');
     if (r.path === '/') {

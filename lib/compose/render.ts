@@ -1,13 +1,15 @@
-import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Document } from 'yaml';
-import { NginxIngress } from '../nginx-ingress';
-import { IPostgres } from '../postgres';
-import { IWorkload, WorkloadComponent, WorkloadDescription } from '../workload';
+import { describeStack, StackDescription } from '../description';
+import { KstackRenderError } from '../errors';
+import { DatabaseDescription } from '../postgres';
+import { RouterDescription } from '../routes';
+import { WorkloadComponent, WorkloadDescription } from '../workload';
 import { backendServices } from './backend';
 import { MappingContext, SecretEnv } from './context';
 import { databaseServices } from './database';
 import { frontendServices } from './frontend';
+import { header, unmappedItems } from './header';
 import { NGINX_IMAGE, NGINX_LISTEN_PORT, nginxService, renderNginxConf } from './nginx';
 import { dataVolumeName } from './service';
 import { ComposeFile, ComposeProject, ComposeService } from './types';
@@ -15,7 +17,8 @@ import { ComposeFile, ComposeProject, ComposeService } from './types';
 export interface ComposeRenderOptions {
   /**
    * Path from the folder the compose file is written to, to the folder the workloads'
-   * `build.context` is relative to (the repository root). @default '../../..' (dist/<env>/compose/)
+   * `build.context` is relative to (e.g. '../../..' from dist/<env>/compose/ to the project root).
+   * @default '.' (build contexts are relative to the compose folder)
    */
   readonly contextRoot?: string;
   /** COMPOSE_PROJECT_NAME written to `.env.example` (a top-level `name:` is refused by docker-compose 1.29). @default 'kstack' */
@@ -30,30 +33,9 @@ export interface ComposeRenderOptions {
   readonly nginxImage?: string;
 }
 
-/** Kinds the Compose project expresses (as services, environment, volumes or nginx.conf). */
-const MAPPED_KINDS = new Set(['ConfigMap', 'Deployment', 'Ingress', 'PersistentVolumeClaim', 'Secret', 'Service', 'StatefulSet']);
-/** Why a kind has no Compose equivalent. */
-const NOTES: Readonly<Record<string, string>> = {
-  Application: 'Argo CD GitOps sync; Compose runs what `docker compose up` starts',
-  CronJob: 'scheduled jobs (e.g. pg_dump backups); run them by hand with `docker compose exec`',
-  HorizontalPodAutoscaler: 'autoscaling; Compose runs one container per service',
-  LimitRange: 'namespace defaults for requests and limits',
-  Namespace: 'the namespace; the Compose project (COMPOSE_PROJECT_NAME) isolates instead',
-  NetworkPolicy: 'traffic rules; every service reaches every other on the project network (only nginx publishes a port)',
-  PodDisruptionBudget: 'disruption budgets; Compose has no voluntary evictions',
-  ResourceQuota: 'namespace quotas',
-  ServiceAccount: 'service accounts; containers get no Kubernetes API credentials',
-};
 /** Order of services in the file: databases first, then what depends on them. */
 const COMPONENT_ORDER: readonly WorkloadComponent[] = ['database', 'backend', 'frontend'];
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const isWorkload = (c: unknown): c is IWorkload & IConstruct => {
-  const w = (c as Partial<IWorkload> | null)?.workload;
-  return typeof w === 'object' && w !== null && typeof w.component === 'string' && typeof w.name === 'string';
-};
-const isPostgres = (c: unknown): c is IPostgres & IConstruct =>
-  isWorkload(c) && typeof (c as Partial<IPostgres>).secretName === 'string' && typeof (c as Partial<IPostgres>).secretKeys === 'object';
 
 /** Drops undefined values, so the object equals what the YAML says. */
 function prune<T>(value: T): T {
@@ -68,141 +50,106 @@ function prune<T>(value: T): T {
   return value;
 }
 
-/** What the tree holds that Compose cannot express, one line each, in a fixed order. */
-function unmappedItems(
-  root: IConstruct,
-  workloads: readonly WorkloadDescription[],
-  ingresses: readonly NginxIngress[],
-  publish: string,
-): string[] {
-  const byKind = new Map<string, string[]>();
-  const replicas: string[] = [];
-  for (const c of root.node.findAll()) {
-    if (!ApiObject.isApiObject(c)) continue;
-    if (c.kind === 'Deployment') {
-      const n = (c.toJson() as { spec?: { replicas?: unknown } } | undefined)?.spec?.replicas;
-      if (typeof n === 'number' && n > 1) replicas.push(`${c.name}: ${n}`);
+/**
+ * Compose serves every router on one nginx and one port: their routes merge into one server.
+ * Routes of different hosts that claim the same path cannot both be served there.
+ */
+function mergeRouters(routers: readonly (RouterDescription & { path: string })[]): RouterDescription | undefined {
+  if (routers.length <= 1) return routers[0];
+  const seen = new Map<string, string>();
+  for (const r of routers) {
+    for (const route of r.routes) {
+      const other = seen.get(route.path);
+      if (other !== undefined) {
+        throw new KstackRenderError(
+          `compose: ${r.path} and ${other} both route ${route.path}; Compose serves every host on one port, so give the routes distinct paths or render one environment per router`,
+          r.path,
+        );
+      }
+      seen.set(route.path, r.path);
     }
-    if (MAPPED_KINDS.has(c.kind)) continue;
-    byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.name]);
   }
-  const items = [...byKind.keys()].sort(byString).map((kind) => {
-    const names = [...new Set(byKind.get(kind))].sort(byString);
-    return `${kind} ${names.join(', ')}: ${NOTES[kind] ?? 'no Compose equivalent'}`;
-  });
-  if (replicas.length > 0) items.push(`replicas (${replicas.sort(byString).join(', ')}): Compose runs one container per service`);
-  const requests = workloads.map((w) => `${w.name} cpu ${w.resources.cpuRequest}/memory ${w.resources.memoryRequest}`);
-  if (requests.length > 0)
-    items.push(`resource requests (${requests.join(', ')}): Compose does not schedule; memory and CPU limits map to mem_limit and cpus`);
-  const readiness = workloads
-    .filter((w) => JSON.stringify(w.readiness.check) !== JSON.stringify(w.liveness.check))
-    .map((w) => `${w.name} ${w.readiness.check.kind === 'http' ? w.readiness.check.path : w.readiness.check.command.join(' ')}`);
-  if (readiness.length > 0)
-    items.push(
-      `readiness probes (${readiness.join(', ')}): Compose has one healthcheck per service, the liveness check with the startup budget as start_period`,
-    );
-  const fsGroups = workloads.filter((w) => w.fsGroup !== undefined).map((w) => `${w.name}: ${w.fsGroup}`);
-  if (fsGroups.length > 0) items.push(`fsGroup (${fsGroups.join(', ')}): named volumes keep the ownership of the image's folder`);
-  for (const ing of ingresses) {
-    if (ing.host) items.push(`Ingress host ${ing.host}: nginx answers for any host on ${publish}`);
-    if (ing.tlsSecretName) items.push(`TLS (Secret ${ing.tlsSecretName}): nginx serves plain HTTP on ${publish}`);
-  }
-  return items;
+  const first = routers[0];
+  return {
+    ...first,
+    name: routers.map((r) => r.name).join('+'),
+    host: undefined,
+    routes: routers.flatMap((r) => r.routes),
+    maxBodySize: first.maxBodySize,
+    proxyTimeoutSeconds: Math.max(...routers.map((r) => r.proxyTimeoutSeconds)),
+  };
 }
 
-function header(options: ComposeRenderOptions, unmapped: readonly string[], publish: string, hasNginx: boolean): string {
-  const lines = [` Generated by kstack from ${options.source ?? 'the construct tree'}; do not edit.`];
-  if (options.regenerateCommand) lines.push(` Regenerate with: ${options.regenerateCommand}`);
-  lines.push(' Start: cp .env.example .env (then set the values) && docker compose up --build');
-  if (hasNginx) lines.push(` The app is served by nginx on http://${publish.includes(':') ? publish : `127.0.0.1:${publish}`}/`);
-  lines.push('', ' Not mapped (no Compose equivalent):');
-  if (unmapped.length === 0) lines.push('   (nothing)');
-  for (const item of unmapped) lines.push(`   - ${item}`);
-  return lines.join('\n');
+/** The services of every workload, through the mapping of its kind; named volumes of data volumes. */
+function workloadServices(stack: StackDescription, ctx: MappingContext) {
+  const workloads = [...stack.workloads].sort(
+    (a, b) => COMPONENT_ORDER.indexOf(a.component) - COMPONENT_ORDER.indexOf(b.component) || byString(a.name, b.name),
+  );
+  const databases = new Map<string, DatabaseDescription>(stack.databases.filter((d) => d.workload).map((d) => [d.workload!, d]));
+  const services: Record<string, ComposeService> = {};
+  const volumes: Record<string, Record<string, never>> = {};
+  const add = (owner: string, rendered: Record<string, ComposeService>) => {
+    for (const [name, service] of Object.entries(rendered)) {
+      if (name in services) throw new KstackRenderError(`compose: two services are named '${name}' (the second from ${owner})`, owner);
+      services[name] = service;
+    }
+  };
+  for (const w of workloads) {
+    if (w.component === 'database') add(w.path, databaseServices(w, databases.get(w.name), ctx));
+    else if (w.component === 'backend') add(w.path, backendServices(w, ctx));
+    else if (w.component === 'frontend') add(w.path, frontendServices(w, ctx));
+    else
+      throw new KstackRenderError(
+        `compose: no mapping for the workload kind '${(w as WorkloadDescription).component}' of ${w.path}`,
+        w.path,
+      );
+    if (w.dataVolume) volumes[dataVolumeName(w)] = {};
+  }
+  for (const w of workloads) {
+    for (const dep of w.dependsOn) {
+      if (!(dep in services))
+        throw new KstackRenderError(`compose: ${w.path} depends on '${dep}', which is not a workload of the tree`, w.path);
+    }
+  }
+  return { services, volumes, add };
 }
 
 /**
- * Renders a Docker Compose project from a construct tree (pass the App, or a chart): one
- * service per workload through the mapping of its kind (database, backend, frontend), a
- * one-shot service for each preStart step, and nginx serving the NginxIngress routes.
- * Secrets are never inlined: the compose file reads them from `.env` (`${NAME}`) and
- * `.env.example` lists them with placeholders. Pure: returns the file contents, writes nothing;
- * the same tree gives the same bytes.
+ * Renders a Docker Compose project from a construct tree (pass the App, or a chart), reading
+ * only the constructs' descriptions (describeStack): one service per workload through the
+ * mapping of its kind (database, backend, frontend), a one-shot service for each preStart step,
+ * and nginx serving the routers' routes. Secrets are never inlined: the compose file reads them
+ * from `.env` (`${NAME}`) and `.env.example` lists them with placeholders. Pure: returns the file
+ * contents, writes nothing; the same tree gives the same bytes.
  */
 export function renderCompose(root: IConstruct, options: ComposeRenderOptions = {}): ComposeProject {
   const projectName = options.projectName ?? 'kstack';
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName)) {
-    throw new Error(
-      `kstack compose: projectName must be lowercase letters, digits, '-' and '_' (a Compose project name), got ${JSON.stringify(projectName)}`,
+    throw new KstackRenderError(
+      `compose: projectName must be lowercase letters, digits, '-' and '_' (a Compose project name), got ${JSON.stringify(projectName)}`,
     );
   }
-  const ctx: MappingContext = { contextRoot: (options.contextRoot ?? '../../..').replace(/\\/g, '/'), secrets: new SecretEnv() };
+  const ctx: MappingContext = { contextRoot: (options.contextRoot ?? '.').replace(/\\/g, '/'), secrets: new SecretEnv() };
   const publish = options.publish ?? `127.0.0.1:${NGINX_LISTEN_PORT}`;
-  const all = root.node.findAll();
-  const workloads = all.filter(isWorkload).map((c) => ({ construct: c, w: c.workload }));
-  const rank = (w: WorkloadDescription) => COMPONENT_ORDER.indexOf(w.component);
-  workloads.sort((a, b) => rank(a.w) - rank(b.w) || byString(a.w.name, b.w.name));
-  const ingresses = all.filter((c): c is NginxIngress => c instanceof NginxIngress);
-  if (ingresses.length > 1) {
-    throw new Error(`kstack compose: one NginxIngress is supported, found ${ingresses.map((i) => i.node.path).join(', ')}`);
-  }
-
-  const services: Record<string, ComposeService> = {};
-  const add = (owner: string, rendered: Record<string, ComposeService>) => {
-    for (const [name, service] of Object.entries(rendered)) {
-      if (name in services) throw new Error(`kstack compose: two services are named '${name}' (the second from ${owner})`);
-      services[name] = service;
-    }
-  };
-  const volumes: Record<string, Record<string, never>> = {};
-  for (const { construct, w } of workloads) {
-    const owner = construct.node.path;
-    switch (w.component) {
-      case 'database':
-        add(owner, databaseServices(w, isPostgres(construct) ? construct : undefined, ctx));
-        break;
-      case 'backend':
-        add(owner, backendServices(w, ctx));
-        break;
-      case 'frontend':
-        add(owner, frontendServices(w, ctx));
-        break;
-      default:
-        throw new Error(`kstack compose: no mapping for the workload kind '${(w as WorkloadDescription).component}' of ${owner}`);
-    }
-    if (w.dataVolume) volumes[dataVolumeName(w)] = {};
-  }
-  for (const { construct, w } of workloads) {
-    for (const dep of w.dependsOn) {
-      if (!(dep in services))
-        throw new Error(`kstack compose: ${construct.node.path} depends on '${dep}', which is not a workload of the tree`);
-    }
-  }
+  const stack = describeStack(root);
+  const { services, volumes, add } = workloadServices(stack, ctx);
 
   const files: Record<string, string> = {};
-  const ingress = ingresses[0];
-  let nginxConf: string | undefined;
-  if (ingress) {
+  const router = mergeRouters(stack.routers);
+  if (router) {
     const routed: Record<string, boolean> = {};
-    for (const r of ingress.routes) {
+    for (const r of router.routes) {
       if (r.backend.serviceName in services) routed[r.backend.serviceName] = services[r.backend.serviceName].healthcheck !== undefined;
     }
-    add(ingress.node.path, { nginx: nginxService({ image: options.nginxImage ?? NGINX_IMAGE, publish, routed }) });
-    nginxConf = renderNginxConf(ingress);
+    add(stack.routers[0].path, { nginx: nginxService({ image: options.nginxImage ?? NGINX_IMAGE, publish, routed }) });
   }
-
   const compose: ComposeFile = prune({ services, volumes: Object.keys(volumes).length > 0 ? volumes : undefined });
-  const unmapped = unmappedItems(
-    root,
-    workloads.map((x) => x.w),
-    ingresses,
-    publish,
-  );
+  const unmapped = unmappedItems(stack, stack.routers, publish);
   const doc = new Document(compose, { version: '1.1' });
-  doc.commentBefore = header(options, unmapped, publish, ingress !== undefined);
+  doc.commentBefore = header(options, unmapped, publish, router !== undefined);
   // Quoted strings read the same in YAML 1.1 (docker-compose 1.29's PyYAML: `no`, `80:80`) and 1.2.
   files['docker-compose.yml'] = doc.toString({ lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
-  if (nginxConf !== undefined) files['nginx/nginx.conf'] = nginxConf;
+  if (router) files['nginx/nginx.conf'] = renderNginxConf(router);
 
   const variables = ctx.secrets.variables();
   const env = [

@@ -1,3 +1,5 @@
+import { KstackRenderError } from '../errors';
+import { names } from '../internal/names';
 import { splitCpu, splitMemory } from '../internal/quantity';
 import { CheckSpec, WorkloadDescription } from '../workload';
 import { buildContext, literal, MappingContext } from './context';
@@ -9,7 +11,7 @@ export type CheckCommand = (check: CheckSpec['check']) => string[];
 /** A command check runs as it is (exec form); `$` is escaped so the shell, not Compose, expands it. */
 export function commandCheck(check: CheckSpec['check']): string[] {
   if (check.kind !== 'command')
-    throw new Error(`kstack compose: no HTTP client is known for this image; got an http check of ${check.path}`);
+    throw new KstackRenderError(`compose: no HTTP client is known for this image; got an http check of ${check.path}`);
   return ['CMD', ...check.command.map(literal)];
 }
 
@@ -31,7 +33,7 @@ export function healthcheck(w: WorkloadDescription, test: CheckCommand): Compose
 
 /** The named volume of a workload's data volume. */
 export function dataVolumeName(w: WorkloadDescription): string {
-  return `${w.name}-data`;
+  return names.dataClaim(w.name);
 }
 
 /**
@@ -45,14 +47,14 @@ export function tmpfsMount(path: string, user: number, group: number): string {
 /** '500m' -> '0.5', '2' -> '2'. */
 export function cpus(quantity: string): string {
   const q = splitCpu(quantity);
-  if (!q) throw new Error(`kstack compose: not a CPU quantity: ${quantity}`);
+  if (!q) throw new KstackRenderError(`compose: not a CPU quantity: ${quantity}`);
   return String(q.milli ? q.amount / 1000 : q.amount);
 }
 
 /** '512Mi' -> '512m' (Docker's units are binary), '1Gi' -> '1g'. */
 export function memory(quantity: string): string {
   const q = splitMemory(quantity);
-  if (!q) throw new Error(`kstack compose: not a memory quantity: ${quantity}`);
+  if (!q) throw new KstackRenderError(`compose: not a memory quantity: ${quantity}`);
   if (q.unit === 'Ti') return `${q.amount * 1024}g`;
   return `${q.amount}${q.unit[0].toLowerCase()}`;
 }
@@ -98,7 +100,7 @@ export function baseService(w: WorkloadDescription, ctx: MappingContext, test: C
 
 /** Name of the one-shot service running a workload's preStart command. */
 export function preStartServiceName(w: WorkloadDescription): string {
-  return `${w.name}-migrate`;
+  return names.preStartService(w.name);
 }
 
 /**

@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import { AppServiceProps } from '../app-service-props';
-import { BuildSpec, CheckSpec, DataVolumeSpec, ResourceSpec } from '../workload';
+import { Connections } from '../connections';
+import { BuildSpec, CheckSpec, DataVolumeSpec, ResourceSpec, ScalingSpec } from '../workload';
 import { propError } from './errors';
 import { namespaceOf } from './labels';
-import { ScalingSpec } from './app-workload';
 import {
   checkArgv,
   checkDataKey,
   checkEnvName,
-  checkHttpPath,
   checkImage,
+  checkMountPath,
   checkInteger,
   checkName,
   checkNonEmpty,
@@ -46,6 +46,8 @@ export function resolveCommonAppProps(
   defaults: {
     port: number;
     resources: ResourceSpec;
+    /** Variables the construct or its wiring sets, with who sets them. */
+    reserved: Readonly<Record<string, string>>;
   },
 ): ResolvedAppProps {
   const path = scope.node.path;
@@ -63,56 +65,13 @@ export function resolveCommonAppProps(
   checkResources(path, 'resources', resources);
   checkArgv(path, 'command', props.command, "['uvicorn', 'app.main:app']");
   checkArgv(path, 'args', props.args, "['--workers', '2']");
-  if (props.replicas !== undefined && props.autoscaling !== undefined) {
-    throw propError(
-      path,
-      'replicas',
-      "must not be set together with 'autoscaling' (the HPA owns the replica count); remove one of them",
-      props.replicas,
-    );
-  }
-  if (props.replicas !== undefined) checkInteger(path, 'replicas', props.replicas, 1, 1000);
-  let scaling: ScalingSpec = { replicas: props.replicas ?? 1 };
-  if (props.autoscaling !== undefined) {
-    const a = props.autoscaling;
-    checkInteger(path, 'autoscaling.minReplicas', a.minReplicas, 1, 1000);
-    checkInteger(path, 'autoscaling.maxReplicas', a.maxReplicas, 1, 1000);
-    if (a.minReplicas > a.maxReplicas) {
-      throw propError(path, 'autoscaling.minReplicas', `must be <= autoscaling.maxReplicas (${a.maxReplicas})`, a.minReplicas);
-    }
-    const target = a.targetCpuUtilization ?? 70;
-    checkInteger(path, 'autoscaling.targetCpuUtilization', target, 1, 100);
-    scaling = { autoscaling: { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCpuUtilization: target } };
-  }
-  for (const key of Object.keys(props.env ?? {})) {
-    checkEnvName(path, 'env', key);
-    if (typeof props.env![key] !== 'string') throw propError(path, `env.${key}`, 'must be a string', props.env![key]);
-  }
-  for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
-    checkEnvName(path, 'secretEnv', key);
-    if (props.env && key in props.env)
-      throw propError(path, `secretEnv.${key}`, "must not also be set in 'env' (a variable comes from one source)", key);
-    checkName(path, `secretEnv.${key}.name`, ref?.name, 253);
-    checkDataKey(path, `secretEnv.${key}.key`, ref?.key);
-  }
+  const scaling = resolveScaling(path, props);
+  checkEnvProps(path, props, defaults.reserved);
   if (props.build !== undefined) {
     checkNonEmpty(path, 'build.context', props.build.context);
     if (props.build.dockerfile !== undefined) checkNonEmpty(path, 'build.dockerfile', props.build.dockerfile);
   }
-  if (props.dataVolume !== undefined) {
-    checkHttpPath(path, 'dataVolume.path', props.dataVolume.path);
-    checkStorage(path, 'dataVolume.size', props.dataVolume.size);
-    if (props.dataVolume.storageClass !== undefined) checkSubdomain(path, 'dataVolume.storageClass', props.dataVolume.storageClass);
-    const maxPods = scaling.autoscaling?.maxReplicas ?? scaling.replicas ?? 1;
-    if (maxPods > 1) {
-      throw propError(
-        path,
-        'dataVolume',
-        'must belong to a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres',
-        `${maxPods} pods`,
-      );
-    }
-  }
+  if (props.dataVolume !== undefined) checkDataVolume(path, props.dataVolume, scaling);
   const namespace = namespaceOf(scope);
   claimName(scope, 'workload', namespace, name);
   // Secrets named in secretEnv are created outside kstack: the gate's reference check accepts them.
@@ -127,22 +86,95 @@ export function resolveCommonAppProps(
   };
 }
 
-/** Object with keys sorted, so synthesized env is ordered the same on every run. */
-export function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** A fixed replica count or an autoscaling range, never both. */
+function resolveScaling(path: string, props: CommonAppProps): ScalingSpec {
+  if (props.replicas !== undefined && props.autoscaling !== undefined) {
+    throw propError(
+      path,
+      'replicas',
+      "must not be set together with 'autoscaling' (the HPA owns the replica count); remove one of them",
+      props.replicas,
+    );
+  }
+  if (props.autoscaling === undefined) {
+    if (props.replicas !== undefined) checkInteger(path, 'replicas', props.replicas, 1, 1000);
+    return { replicas: props.replicas ?? 1 };
+  }
+  const a = props.autoscaling;
+  checkInteger(path, 'autoscaling.minReplicas', a.minReplicas, 1, 1000);
+  checkInteger(path, 'autoscaling.maxReplicas', a.maxReplicas, 1, 1000);
+  if (a.minReplicas > a.maxReplicas) {
+    throw propError(path, 'autoscaling.minReplicas', `must be <= autoscaling.maxReplicas (${a.maxReplicas})`, a.minReplicas);
+  }
+  const target = a.targetCpuUtilization ?? 70;
+  checkInteger(path, 'autoscaling.targetCpuUtilization', target, 1, 100);
+  return { autoscaling: { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas, targetCpuUtilization: target } };
 }
 
-/** Throws when a variable is defined both by the user and by wiring. */
-export function checkNoEnvClash(
-  path: string,
-  prop: string,
-  user: Readonly<Record<string, unknown>>,
-  wired: readonly string[],
-  wiredBy: string,
-): void {
-  for (const key of wired) {
-    if (key in user) throw propError(path, `${prop}.${key}`, `must not be set: ${wiredBy} provides it`, key);
+/** env and secretEnv: names, string values, Secret references, one source per variable. */
+function checkEnvProps(path: string, props: CommonAppProps, reserved: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(props.env ?? {})) {
+    checkEnvName(path, 'env', key);
+    if (typeof props.env![key] !== 'string') throw propError(path, `env.${key}`, 'must be a string', props.env![key]);
   }
+  for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
+    checkEnvName(path, 'secretEnv', key);
+    if (props.env && key in props.env)
+      throw propError(path, `secretEnv.${key}`, "must not also be set in 'env' (a variable comes from one source)", key);
+    checkName(path, `secretEnv.${key}.name`, ref?.name, 253);
+    checkDataKey(path, `secretEnv.${key}.key`, ref?.key);
+  }
+  for (const prop of ['env', 'secretEnv'] as const) {
+    for (const key of Object.keys(props[prop] ?? {})) {
+      if (key in reserved) throw propError(path, `${prop}.${key}`, `must not be set: ${reserved[key]} provides it`, key);
+    }
+  }
+}
+
+/** A data volume: a mount path other than '/', a size, and a single pod (ReadWriteOnce). */
+function checkDataVolume(path: string, volume: DataVolumeSpec, scaling: ScalingSpec): void {
+  checkMountPath(path, 'dataVolume.path', volume.path);
+  checkStorage(path, 'dataVolume.size', volume.size);
+  if (volume.storageClass !== undefined) checkSubdomain(path, 'dataVolume.storageClass', volume.storageClass);
+  const maxPods = scaling.autoscaling?.maxReplicas ?? scaling.replicas ?? 1;
+  if (maxPods > 1) {
+    throw propError(
+      path,
+      'dataVolume',
+      'must belong to a single pod (a ReadWriteOnce volume cannot be shared); set replicas to 1 and remove autoscaling, or keep the data in Postgres',
+      `${maxPods} pods`,
+    );
+  }
+}
+
+/**
+ * The folders mounted into the container (scratch emptyDirs and the data volume), each named by
+ * the prop it comes from: absolute, not '/', and no folder twice (two volumes at one path is what
+ * cdk8s-plus refuses as "Invalid mount configuration", here named by prop).
+ */
+export function checkMounts(path: string, mounts: readonly { readonly prop: string; readonly path: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const m of mounts) {
+    checkMountPath(path, m.prop, m.path);
+    const other = seen.get(m.path);
+    if (other !== undefined) {
+      throw propError(path, m.prop, `must be a folder of its own: ${other} is mounted there already; choose another folder`, m.path);
+    }
+    seen.set(m.path, m.prop);
+  }
+}
+
+/**
+ * A wiring prop (`database`, `api`): undefined, or a kstack construct with connections and the
+ * named string property (e.g. 'secretName' of a database).
+ */
+export function checkWired<T>(path: string, prop: string, value: unknown, has: string, what: string): T | undefined {
+  if (value === undefined) return undefined;
+  const v = value as { connections?: unknown } & Record<string, unknown>;
+  if (v === null || typeof v !== 'object' || typeof v[has] !== 'string' || !(v.connections instanceof Connections)) {
+    throw propError(path, prop, `must be ${what}`, value);
+  }
+  return value as T;
 }
 
 /** Liveness, readiness and startup checks of an HTTP app; startup gets `startupTimeoutSeconds` before liveness applies. */

@@ -1,9 +1,8 @@
 import { KstackPropError } from '../errors';
-import { showValue } from './format';
 
 /** `app/api: 'replicas' must be >= 1, got 0`. */
 export function propError(path: string, prop: string, expectation: string, got: unknown): KstackPropError {
-  return new KstackPropError(path, prop, `${path}: '${prop}' ${expectation}, got ${showValue(got)}`);
+  return KstackPropError.of(path, prop, expectation, got);
 }
 
 /** The same line, for a secret: the value is never shown, only that it was given. */

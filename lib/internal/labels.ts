@@ -30,11 +30,3 @@ export function selectorLabels(scope: IConstruct, name: string): Record<string, 
 export function podLabels(scope: IConstruct, name: string, component: string): Record<string, string> {
   return { ...Chart.of(scope).labels, ...selectorLabels(scope, name), [LABELS.component]: component };
 }
-
-/**
- * The label a client's pods carry to be let through a server's NetworkPolicy
- * (e.g. `access.kstack.dev/db: "true"` on the backend pods that use Postgres 'db').
- */
-export function accessLabel(serverName: string): string {
-  return `access.kstack.dev/${serverName}`;
-}

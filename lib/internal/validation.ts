@@ -74,6 +74,14 @@ export function checkHttpPath(path: string, prop: string, value: string): void {
   }
 }
 
+/** A container mount path: absolute, not the root (a volume at '/' would hide the image). */
+export function checkMountPath(path: string, prop: string, value: string): void {
+  checkHttpPath(path, prop, value);
+  if (value === '/' || value.split('/').some((seg) => seg === '..' || seg === '.')) {
+    throw propError(path, prop, "must be an absolute folder other than '/', without '.' or '..' segments, such as '/data'", value);
+  }
+}
+
 export function checkNonEmpty(path: string, prop: string, value: string): void {
   if (typeof value !== 'string' || value.trim().length === 0) {
     throw propError(path, prop, 'must be a non-empty string', value);
@@ -190,7 +198,15 @@ const claims = new WeakMap<IConstruct, Map<string, string>>();
  * for a family of names (e.g. 'workload': Deployment, Service, ConfigMap and NetworkPolicies of an
  * app or database); a second construct claiming the same name gets a one-line error naming both.
  */
-export function claimName(scope: IConstruct, family: string, namespace: string | undefined, name: string, prop = 'name'): void {
+export function claimName(
+  scope: IConstruct,
+  family: string,
+  namespace: string | undefined,
+  name: string,
+  prop = 'name',
+  clash: (other: string) => string = () => `already produces objects named '${name}'`,
+  got: unknown = name,
+): void {
   const chart = Chart.of(scope);
   let chartClaims = claims.get(chart);
   if (!chartClaims) {
@@ -200,12 +216,7 @@ export function claimName(scope: IConstruct, family: string, namespace: string |
   const key = `${family}\0${namespace ?? ''}\0${name}`;
   const other = chartClaims.get(key);
   if (other !== undefined) {
-    throw propError(
-      scope.node.path,
-      prop,
-      `must be unique in namespace ${namespace ?? 'default'}: ${other} already produces objects named '${name}'`,
-      name,
-    );
+    throw propError(scope.node.path, prop, `must be unique in namespace ${namespace ?? 'default'}: ${other} ${clash(other)}`, got);
   }
   chartClaims.set(key, scope.node.path);
 }
