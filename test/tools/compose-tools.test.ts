@@ -89,8 +89,8 @@ describe('compose: validation with the real tools', () => {
     const conf = renderNginxConf(result.stack.ingress, { upstreamHosts: { api: '127.0.0.1', web: '127.0.0.1' } });
     expect(conf).toBe(
       synthesizeCompose(result)
-        .files['nginx/nginx.conf'].replace('server api:', 'server 127.0.0.1:')
-        .replace('server web:', 'server 127.0.0.1:'),
+        .files['nginx/nginx.conf'].replace('$kstack_upstream_api api:', '$kstack_upstream_api 127.0.0.1:')
+        .replace('$kstack_upstream_web web:', '$kstack_upstream_web 127.0.0.1:'),
     );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-nginx-'));
     try {
