@@ -1,4 +1,5 @@
 export * from './workload';
+export * from './backup';
 export * from './app-service-props';
 export * from './postgres';
 export * from './fastapi-backend';

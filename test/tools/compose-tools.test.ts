@@ -6,8 +6,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { renderNginxConf } from '../../lib';
+import { backupServices } from '../../lib/compose/backup';
+import { SecretEnv } from '../../lib/compose/context';
+import { databaseServices } from '../../lib/compose/database';
+import { backupScript, restoreScript } from '../../lib/internal/backup-script';
+import { describeBackup } from '../../lib/internal/postgres-backup';
 import { environments } from '../../stacks/environments';
 import { synthesizeCompose, synthesizeEnv } from '../../stacks/synth';
 
@@ -108,6 +113,40 @@ describe('compose: validation with the real tools', () => {
       expect(conf).toContain('listen 127.0.0.1:8081;'); // the status server is part of what nginx -t checked
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the dev project with the opt-in backup services of its database WHEN docker-compose config runs THEN it accepts the profiles and the scripts survive interpolation', () => {
+    const result = dev();
+    const project = devProject();
+    const db = result.stack.database as import('../../lib').Postgres;
+    const description = describeBackup(db.node.path, db.workload, db, {});
+    const ctx = { contextRoot: '../../..', secrets: new SecretEnv() };
+    databaseServices(db.workload, db, ctx); // registers the .env variables, as renderCompose does first
+    const backup = backupServices(db.workload, description, ctx);
+    const compose = {
+      services: { ...project.compose.services, ...backup.services },
+      volumes: { ...project.compose.volumes, ...backup.volumes },
+    };
+    const { root, dir } = writeProject(
+      { ...project.files, 'docker-compose.yml': stringify(compose, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE' }) },
+      'dev',
+    );
+    try {
+      fs.copyFileSync(path.join(dir, '.env.example'), path.join(dir, '.env'));
+      const r = run('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'backup', '--profile', 'restore', 'config'], dir);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      const resolved = parse(r.stdout, { version: '1.1' });
+      // `config` prints a file Compose reads again, so it escapes `$` as `$$`: with nothing interpolated
+      // (an unset variable would be empty and warned about on stderr), unescaping gives the script back.
+      const entry = (name: string) => resolved.services[name].entrypoint.map((a: string) => a.replace(/\$\$/g, '$'));
+      expect(entry('db-backup')).toEqual(['sh', '-c', backupScript(description, '/var/lib/postgresql')]);
+      expect(entry('db-restore')).toEqual(['sh', '-c', restoreScript(description, '/var/lib/postgresql')]);
+      expect(resolved.services['db-backup'].profiles).toEqual(['backup']);
+      expect(resolved.services['db-backup'].environment.PGPASSWORD).toBe('change-me');
+      expect(resolved.services['db-backup'].environment.PGHOST).toBe('db');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
