@@ -5,6 +5,7 @@ export * from './connections';
 export * from './description';
 export * from './environment';
 export * from './routes';
+export * from './backup';
 export * from './app-service-props';
 export * from './postgres';
 export * from './fastapi-backend';

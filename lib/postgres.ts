@@ -1,16 +1,12 @@
-import { Cron } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Connections, IConnectable } from './connections';
 import { DESCRIBE, Described } from './description';
 import { environmentOf } from './environment';
 import { propError, secretPropError } from './internal/errors';
-import { namespaceOf, podLabels, selectorLabels } from './internal/labels';
+import { namespaceOf, selectorLabels } from './internal/labels';
 import { names } from './internal/names';
-import { toSize } from './internal/quantity';
-import { hardenPodSpec, restrictedContainer, restrictedPod } from './internal/security';
 import {
-  checkCron,
   checkDataKey,
   checkImage,
   checkInteger,
@@ -23,11 +19,13 @@ import {
   definedOnly,
 } from './internal/validation';
 import { WorkloadCore } from './internal/workload-core';
-import { containerEnv, toResources, WorkloadObjects } from './internal/workload-render';
+import { WorkloadObjects } from './internal/workload-render';
 import { checkSecretValue, SecretValue } from './secret-value';
 import { declareExternal } from './validate/constructs';
 import { CheckSpec, ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
 import { ClientPolicies } from './internal/network';
+import { BackupDescription, BackupProps } from './backup';
+import { addPostgresBackup, describeBackup, PostgresBackupObjects } from './internal/postgres-backup';
 
 /** Keys of the connection Secret. */
 export interface PostgresSecretKeys {
@@ -43,18 +41,6 @@ export interface PostgresSecretKeys {
   readonly user: string;
   /** Password. */
   readonly password: string;
-}
-
-/** Nightly logical backups, as every target reads them. */
-export interface BackupDescription {
-  /** Cron schedule (five fields). */
-  readonly schedule: string;
-  /** Days a dump is kept. */
-  readonly retentionDays: number;
-  /** Size of the backup volume. */
-  readonly size: string;
-  /** StorageClass of the backup volume; unset means the cluster default. */
-  readonly storageClass?: string;
 }
 
 /** A PostgreSQL database as every target reads it. */
@@ -96,17 +82,8 @@ export interface IPostgres extends IConnectable {
   readonly database: DatabaseDescription;
 }
 
-/** Nightly logical backups with pg_dump. */
-export interface PostgresBackupProps {
-  /** Cron schedule. @default '0 3 * * *' */
-  readonly schedule?: string;
-  /** Days a dump is kept. @default 7 */
-  readonly retentionDays?: number;
-  /** Size of the backup volume. @default '2Gi' */
-  readonly size?: string;
-  /** StorageClass of the backup volume. @default - the cluster default */
-  readonly storageClass?: string;
-}
+/** Nightly logical backups with pg_dump (see docs/backup.md). */
+export type PostgresBackupProps = BackupProps;
 
 export interface PostgresProps {
   /** Object name of the StatefulSet, Services and Secret prefix. @default - the construct id */
@@ -145,8 +122,8 @@ export interface PostgresObjects extends WorkloadObjects {
   readonly allowClients: ClientPolicies['allowClients'];
   /** NetworkPolicy letting the clients connect. */
   readonly clientEgress: ClientPolicies['clientEgress'];
-  /** The backup CronJob and its volume claim, when backups are on. */
-  readonly backup?: { readonly cronJob: kplus.CronJob; readonly claim: kplus.PersistentVolumeClaim };
+  /** The backup CronJob, the restore template and the backup volume claim, when backups are on. */
+  readonly backup?: PostgresBackupObjects;
 }
 
 const PORT = 5432;
@@ -206,7 +183,8 @@ export class Postgres extends Construct implements IPostgres {
   /** The Kubernetes objects, for escape hatches. */
   readonly objects: PostgresObjects;
   private readonly core: WorkloadCore;
-  private readonly connection: { readonly user: string; readonly databaseName: string; readonly backup?: BackupDescription };
+  private readonly connection: { readonly user: string; readonly databaseName: string };
+  private readonly backup?: BackupDescription;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
@@ -229,14 +207,13 @@ export class Postgres extends Construct implements IPostgres {
     const password = checkPassword(this, props);
     if (props.existingSecret !== undefined) checkName(path, 'existingSecret', props.existingSecret, 253);
     if (props.storageClass !== undefined) checkSubdomain(path, 'storageClass', props.storageClass);
-    const backup = props.backup ? resolveBackup(path, name, props.backup) : undefined;
     claimName(this, 'workload', namespaceOf(this), name);
 
     this.name = name;
     this.workloadName = name;
     this.namespace = namespaceOf(this);
     this.secretName = props.existingSecret ?? names.postgresSecret(name);
-    this.connection = { user, databaseName, backup };
+    this.connection = { user, databaseName };
     // Without a password the credentials Secret is created out of band (existingSecret or '<name>-credentials').
     if (password === undefined) declareExternal(this, this.secretName);
     const secret = password
@@ -260,13 +237,18 @@ export class Postgres extends Construct implements IPostgres {
     });
     this.connections = this.core.connections;
     const policies = this.connections.clientPolicies!;
+    this.backup = props.backup === undefined ? undefined : this.describeBackup(props.backup);
     this.objects = {
       ...this.core.objects,
       statefulSet: this.core.objects.controller as kplus.StatefulSet,
       secret,
       allowClients: policies.allowClients,
       clientEgress: policies.clientEgress,
-      backup: backup ? this.renderBackup(backup, image, resources) : undefined,
+      backup:
+        this.backup &&
+        addPostgresBackup(this, this.backup, (job, jobId) =>
+          this.connections.allowFrom(cronJobClient(this, jobId, job), { reason: jobId.toLowerCase() }),
+        ),
     };
   }
 
@@ -287,7 +269,7 @@ export class Postgres extends Construct implements IPostgres {
       secretKeys: DEFAULT_KEYS,
       databaseName: this.connection.databaseName,
       user: this.connection.user,
-      backup: this.connection.backup,
+      backup: this.backup,
     };
   }
 
@@ -312,6 +294,11 @@ export class Postgres extends Construct implements IPostgres {
       [k.port]: String(PORT),
       [k.url]: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${this.name}:${PORT}/${databaseName}`,
     };
+  }
+
+  private describeBackup(props: BackupProps): BackupDescription {
+    checkOptionalObject(this.node.path, 'backup', props);
+    return describeBackup(this.node.path, this.workload, { secretName: this.secretName, secretKeys: DEFAULT_KEYS }, props);
   }
 
   private ref(key: keyof PostgresSecretKeys): SecretKeyRef {
@@ -345,61 +332,15 @@ export class Postgres extends Construct implements IPostgres {
       scaling: { replicas: 1 },
     };
   }
-
-  private renderBackup(backup: BackupDescription, image: string, resources: ResourceSpec) {
-    const jobName = names.backupJob(this.name);
-    const claim = new kplus.PersistentVolumeClaim(this, 'BackupClaim', {
-      metadata: { name: names.backupClaim(this.name) },
-      storage: toSize(backup.size),
-      storageClassName: backup.storageClass,
-      accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
-    });
-    const [minute, hour, day, month, weekDay] = backup.schedule.trim().split(/\s+/);
-    const cronJob = new kplus.CronJob(this, 'Backup', {
-      metadata: { name: jobName },
-      schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
-      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
-      successfulJobsRetained: 3,
-      failedJobsRetained: 3,
-      automountServiceAccountToken: false,
-      securityContext: restrictedPod(UID, UID, UID),
-      select: false,
-    });
-    for (const [k, v] of Object.entries(podLabels(this, jobName, 'backup'))) cronJob.podMetadata.addLabel(k, v);
-    this.connections.allowFrom(cronJobClient(this, cronJob), { reason: 'backups' });
-    const container = cronJob.addContainer({
-      name: 'pg-dump',
-      image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: [
-        'sh',
-        '-c',
-        `set -eu; f="/backups/${this.name}-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"; pg_dump --no-owner | gzip > "$f.partial"; mv "$f.partial" "$f"; find /backups -name '*.sql.gz' -mtime +${backup.retentionDays} -delete`,
-      ],
-      resources: toResources({ ...resources, cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '512Mi' }),
-      securityContext: restrictedContainer(UID, UID, true),
-      ...containerEnv(this, {
-        PGDATABASE: this.ref('database'),
-        PGHOST: this.ref('host'),
-        PGPASSWORD: this.ref('password'),
-        PGPORT: this.ref('port'),
-        PGUSER: this.ref('user'),
-      }),
-    });
-    container.mount('/backups', kplus.Volume.fromPersistentVolumeClaim(this, 'BackupVolume', claim, { name: 'backups' }));
-    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'BackupTmp', 'tmp'));
-    hardenPodSpec(cronJob, '/spec/jobTemplate/spec/template/spec');
-    return { cronJob, claim };
-  }
 }
 
-/** The backup CronJob as a client of the database: it gets the access label on its pod template. */
-function cronJobClient(owner: Construct, cronJob: kplus.CronJob): IConnectable {
-  const client = new Construct(owner, 'BackupClient');
+/** A CronJob of the database's (backup, restore) as its client: it gets the access label on its pod template. */
+function cronJobClient(owner: Construct, id: string, cronJob: kplus.CronJob): IConnectable {
+  const client = new Construct(owner, `${id}Client`);
   const connections = new Connections(client, {
-    name: names.backupJob((owner as Postgres).name),
+    name: cronJob.name,
     namespace: namespaceOf(owner),
-    podSelector: selectorLabels(owner, names.backupJob((owner as Postgres).name)),
+    podSelector: selectorLabels(owner, cronJob.name),
     addPodLabel: (key, value) => cronJob.podMetadata.addLabel(key, value),
   });
   return Object.assign(client, { connections });
@@ -422,26 +363,6 @@ function checkPassword(scope: IConstruct, props: PostgresProps): SecretValue | u
     );
   }
   return password;
-}
-
-function resolveBackup(dbPath: string, name: string, backup: PostgresBackupProps): BackupDescription {
-  const path = `${dbPath}/backup`;
-  const schedule = backup.schedule ?? '0 3 * * *';
-  const retentionDays = backup.retentionDays ?? 7;
-  const size = backup.size ?? '2Gi';
-  if (name.length > 45) {
-    throw propError(
-      dbPath,
-      'name',
-      `must be at most 45 characters when backups are on (the CronJob is named '${names.backupJob('<name>')}', at most 52 characters)`,
-      name,
-    );
-  }
-  checkCron(path, 'schedule', schedule);
-  checkInteger(path, 'retentionDays', retentionDays, 1, 3650);
-  checkStorage(path, 'size', size);
-  if (backup.storageClass !== undefined) checkSubdomain(path, 'storageClass', backup.storageClass);
-  return { schedule, retentionDays, size, storageClass: backup.storageClass };
 }
 
 /** Props of a database managed outside the cluster (Neon, RDS, Render...). */

@@ -31,7 +31,7 @@ export function synthesizeEnv(env: EnvConfig, options: SynthesizeOptions = {}): 
 /** The Docker Compose project of one environment; `contextRoot` is the path from the compose folder to the repository root. */
 export function synthesizeCompose(
   result: EnvSynthesis,
-  options: Pick<ComposeRenderOptions, 'contextRoot' | 'publish'> = {},
+  options: Pick<ComposeRenderOptions, 'contextRoot' | 'publish' | 'backups'> = {},
 ): ComposeProject {
   return environmentCompose(result, {
     contextRoot: '../../..',

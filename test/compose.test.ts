@@ -207,7 +207,7 @@ describe('compose: the dev project of the reference stack', () => {
     for (const item of [
       'HorizontalPodAutoscaler (api: 2-4, web: 2-4)',
       'PodDisruptionBudget api, web',
-      'backups of db (CronJob, 0 3 * * *)',
+      'backups of db (CronJob db-backup, 0 3 * * *)',
       'Application kstack-demo-staging',
       'TLS (Secret ingress-tls)',
     ]) {
@@ -229,12 +229,11 @@ describe('compose: the dev project of the reference stack', () => {
 describe('compose: nginx.conf', () => {
   test('GIVEN the dev ingress WHEN rendered THEN / goes to web and /api to api with the prefix stripped like the Ingress', () => {
     const conf = devProject().files['nginx/nginx.conf'];
-    expect(conf).toContain('upstream api {\n        server api:8000;');
-    expect(conf).toContain('upstream web {\n        server web:3000;');
+    expect(conf).toContain('set $kstack_upstream_api api:8000;\n        set $kstack_upstream_web web:3000;\n');
     expect(conf).toContain(
-      'location ~ "^/api(/|$)" {\n            rewrite "^/api(/|$)(.*)" /$2 break;\n            proxy_pass http://api;',
+      'location ~ "^/api(/|$)" {\n            rewrite "^/api(/|$)(.*)" /$2 break;\n            proxy_pass http://$kstack_upstream_api;',
     );
-    expect(conf).toContain('location / {\n            proxy_pass http://web;');
+    expect(conf).toContain('location / {\n            proxy_pass http://$kstack_upstream_web;');
     expect(conf.indexOf('location ~ "^/api')).toBeLessThan(conf.indexOf('location / {'));
     expect(conf).toContain('listen 8080 default_server;');
     expect(conf).toContain('pid /tmp/nginx.pid;');
@@ -257,7 +256,7 @@ describe('compose: nginx.conf', () => {
     expect(status).toContain('location / {\n            return 404;');
     expect(status).not.toContain('proxy_pass');
     // /healthz on the public listener is an app path: the catch-all route sends it to web.
-    expect(pub).toContain('location / {\n            proxy_pass http://web;');
+    expect(pub).toContain('location / {\n            proxy_pass http://$kstack_upstream_web;');
   });
 
   test('GIVEN statusPort and listenPort options WHEN rendered THEN only those two listen lines change; the same port for both is refused', () => {
@@ -275,6 +274,53 @@ describe('compose: nginx.conf', () => {
     ]);
     expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 9000, statusPort: 9000 }))).toContain('statusPort');
     expect(errorOf(() => renderNginxConf(result.stack.ingress, { listenPort: 8081 }))).toContain('statusPort');
+  });
+
+  test('GIVEN the dev ingress WHEN rendered THEN every upstream is a name resolved per request through Docker DNS, with no URI part in proxy_pass', () => {
+    const conf = devProject().files['nginx/nginx.conf'];
+    // A static `upstream { server name:port; }` is resolved once at start: a re-created service would get 502s.
+    expect(conf).not.toMatch(/^\s*upstream\s/m);
+    expect(conf.match(/^\s*resolver\s.*$/gm)).toEqual(['    resolver 127.0.0.11 valid=5s ipv6=off;']);
+    const [http, pub] = conf.split(/^ {4}server \{$/m);
+    expect(http).toContain('resolver 127.0.0.11'); // http level: every server and location inherits it
+    const sets = Object.fromEntries([...pub.matchAll(/^ {8}set (\$\S+) (\S+);$/gm)].map((m) => [m[1], m[2]]));
+    expect(sets).toEqual({ $kstack_upstream_api: 'api:8000', $kstack_upstream_web: 'web:3000' });
+    const passes = [...conf.matchAll(/proxy_pass (\S+);/g)].map((m) => m[1]);
+    expect(passes.sort()).toEqual(['http://$kstack_upstream_api', 'http://$kstack_upstream_web']);
+    // The variable holds host:port only: nginx then passes the (rewritten) request URI as with a static upstream.
+    for (const v of Object.values(sets)) expect(v).not.toContain('/');
+    // `set` before `rewrite ... break` (break stops the rewrite module): the sets are at server level.
+    expect(pub.indexOf('set $kstack_upstream_api')).toBeLessThan(pub.indexOf('location'));
+  });
+
+  test('GIVEN resolver and resolveValidSeconds options WHEN rendered THEN only the resolver line and its comment change', () => {
+    const result = dev();
+    const base = renderNginxConf(result.stack.ingress).split('\n');
+    const moved = renderNginxConf(result.stack.ingress, { resolver: '127.0.0.1:5353', resolveValidSeconds: 2 }).split('\n');
+    expect(moved).toHaveLength(base.length);
+    const diff = base.map((l, i) => [l, moved[i]]).filter(([a, b]) => a !== b);
+    expect(diff.map(([a, b]) => `${a.trim()} -> ${b.trim()}`)).toEqual([
+      "# address is routed again within 5s (valid= overrides the answer's TTL), no restart needed. -> # address is routed again within 2s (valid= overrides the answer's TTL), no restart needed.",
+      'resolver 127.0.0.11 valid=5s ipv6=off; -> resolver 127.0.0.1:5353 valid=2s ipv6=off;',
+    ]);
+  });
+
+  test.each([
+    [
+      'a resolver host name',
+      { resolver: 'dns.local' },
+      'nginx resolver must be an IPv4 address with an optional port (e.g. \'127.0.0.11\'), got "dns.local"',
+    ],
+    ['a resolver with a bad port', { resolver: '127.0.0.11:0' }, 'got "127.0.0.11:0"'],
+    ['a directive smuggled in the resolver', { resolver: '127.0.0.11; include /etc/passwd' }, 'nginx resolver must be'],
+    ['resolveValidSeconds 0', { resolveValidSeconds: 0 }, 'resolveValidSeconds must be an integer from 1 to 3600, got 0'],
+    [
+      'an upstream host with a space',
+      { upstreamHosts: { api: '10.0.0.1 backup' } },
+      'upstreamHosts.api must be a host name or an IPv4 address, got "10.0.0.1 backup"',
+    ],
+  ])('fails when the nginx options have %s', (_, options, message) => {
+    expect(errorOf(() => renderNginxConf(dev().stack.ingress, options))).toContain(message);
   });
 
   test('GIVEN the same rule as the Ingress WHEN applied to paths THEN /api/items?x maps to /items?x and /apix is not matched', () => {
@@ -300,10 +346,10 @@ describe('compose: nginx.conf', () => {
       ],
     });
     const conf = renderNginxConf(ingress, { upstreamHosts: { api: '10.0.0.1' } });
-    expect(conf.indexOf('location ~ "^/api/admin\\.v1(/|$)" {\n            proxy_pass http://admin;')).toBeGreaterThan(0);
+    expect(conf.indexOf('location ~ "^/api/admin\\.v1(/|$)" {\n            proxy_pass http://$kstack_upstream_admin;')).toBeGreaterThan(0);
     expect(conf.indexOf('"^/api/admin')).toBeLessThan(conf.indexOf('"^/api(/|$)"'));
-    expect(conf).toContain('server 10.0.0.1:8000;');
-    expect(conf).toContain('server admin:3000;');
+    expect(conf).toContain('set $kstack_upstream_api 10.0.0.1:8000;');
+    expect(conf).toContain('set $kstack_upstream_admin admin:3000;');
     expect(conf).toContain('server_name _;');
     expect(conf).toContain('location / {\n            return 404;');
   });

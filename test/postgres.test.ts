@@ -82,7 +82,7 @@ describe('Postgres', () => {
     expect(yaml).not.toMatch(/^\s*password:/m);
   });
 
-  test('backup adds a pg_dump CronJob with retention, its own volume and database access', () => {
+  test('backup adds a verified pg_dump CronJob with retention, its own volume, a restore template and database access', () => {
     const chart = testChart();
     const db = new Postgres(chart, 'db', { existingSecret: 'db-secret', backup: { schedule: '30 2 * * *', retentionDays: 14 } });
     const objects = chart.toJson();
@@ -90,8 +90,11 @@ describe('Postgres', () => {
     expect(job.spec.schedule).toBe('30 2 * * *');
     expect(job.spec.concurrencyPolicy).toBe('Forbid');
     const spec = podSpecOf(job);
-    expect(spec.containers[0].command.join(' ')).toContain('pg_dump');
-    expect(spec.containers[0].command.join(' ')).toContain('-mtime +14 -delete');
+    const script = spec.containers[0].command.join(' ');
+    expect(script).toContain('pg_dump --format=custom');
+    expect(script).toContain(`-mmin +${14 * 24 * 60}`); // retention in days, as minutes
+    expect(find(objects, 'CronJob', 'db-restore').spec.suspend).toBe(true);
+    expect(db.database.backup).toMatchObject({ schedule: '30 2 * * *', retentionDays: 14, keepLast: 3 });
     expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(find(objects, 'PersistentVolumeClaim', 'db-backups')).toBeDefined();
     expect(podTemplateLabelsOf(job)[names.accessLabel(db.name)]).toBe('true');

@@ -591,7 +591,7 @@ describe('bin/validate.ts', () => {
         fs.writeFileSync(path.join(out, file.path), manifestYaml(file.objects));
       }
       const r = run([out, '--env', 'staging', '--external', 'Secret/kstack-staging/db-credentials']);
-      expect(r.stdout).toMatch(/0 error\(s\), 0 warning\(s\) in 33 object\(s\) from 2 file\(s\)/);
+      expect(r.stdout).toMatch(/0 error\(s\), 0 warning\(s\) in 34 object\(s\) from 2 file\(s\)/);
       expect(r.status).toBe(0);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

@@ -27,7 +27,7 @@ function connectionLines(workloads: readonly WorkloadDescription[]): string[] {
  * What the stack has that Compose cannot express, one line each, in a fixed order, read from
  * the descriptions (never from rendered Kubernetes objects).
  */
-export function unmappedItems(stack: StackDescription, routers: readonly RouterDescription[], publish: string): string[] {
+export function unmappedItems(stack: StackDescription, routers: readonly RouterDescription[], publish: string, backups: boolean): string[] {
   const workloads = stack.workloads;
   const items: string[] = [];
   for (const ns of stack.namespaces) {
@@ -50,8 +50,12 @@ export function unmappedItems(stack: StackDescription, routers: readonly RouterD
   const budgets = workloads.filter((w) => (w.scaling.autoscaling?.maxReplicas ?? w.scaling.replicas ?? 1) > 1).map((w) => w.name);
   if (budgets.length > 0) items.push(`PodDisruptionBudget ${list(budgets)}: disruption budgets; Compose has no voluntary evictions`);
   for (const db of stack.databases) {
-    if (db.backup)
-      items.push(`backups of ${db.name} (CronJob, ${db.backup.schedule}): scheduled jobs; run a dump by hand with \`docker compose exec\``);
+    if (!db.backup) continue;
+    items.push(
+      backups
+        ? `backup schedule of ${db.name} (${db.backup.schedule}): Compose has no scheduler; run \`docker compose run --rm ${db.backup.name}\` from the host's cron (docs/backup.md)`
+        : `backups of ${db.name} (CronJob ${db.backup.name}, ${db.backup.schedule}): render with backups on for the ${db.backup.name} and ${db.backup.restoreName} services (docs/backup.md)`,
+    );
   }
   for (const app of stack.applications)
     items.push(`Application ${app.name}: Argo CD GitOps sync; Compose runs what \`docker compose up\` starts`);

@@ -1,5 +1,6 @@
 export * from './types';
 export { renderCompose, ComposeRenderOptions } from './render';
+export { backupServices, ComposeBackup, COMPOSE_BACKUP_DIR, BACKUP_PROFILE, RESTORE_PROFILE } from './backup';
 export {
   renderNginxConf,
   NginxConfOptions,

@@ -1,4 +1,5 @@
 import { KstackRenderError } from '../errors';
+import { showValue } from '../internal/format';
 import { RouterDescription, routesByPrecedence } from '../routes';
 import { ComposeService } from './types';
 
@@ -19,15 +20,27 @@ export const NGINX_STATUS_PATH = '/healthz';
 export const NGINX_UID = 101;
 /** Default image of the nginx service. */
 export const NGINX_IMAGE = 'nginx:1.27-alpine';
+/** Docker's embedded DNS server, which answers a Compose project's service names inside its containers. */
+export const DOCKER_DNS = '127.0.0.11';
+/** Seconds nginx keeps a resolved service address before asking again. */
+export const NGINX_RESOLVE_VALID_SECONDS = 5;
 
 export interface NginxConfOptions {
   /**
-   * Host written in each upstream instead of the service name, by service name, e.g.
-   * `{ api: '127.0.0.1', web: '127.0.0.1' }`. nginx resolves upstream hosts when it loads the
-   * configuration, and Compose service names only resolve on the project's network: set this to
-   * check the file with `nginx -t` outside Compose. @default - the service names
+   * Host written for each upstream instead of the service name, by service name, e.g.
+   * `{ api: '127.0.0.1', web: '127.0.0.1' }`: Compose service names only resolve on the
+   * project's network, an IPv4 address needs no resolver (to run the file outside Compose).
+   * @default - the service names
    */
   readonly upstreamHosts?: Readonly<Record<string, string>>;
+  /**
+   * DNS server nginx asks for the upstream names, `ADDRESS` or `ADDRESS:PORT` (IPv4). Names are
+   * resolved per request and kept for `resolveValidSeconds`, so a service re-created on a new
+   * address is routed again without restarting nginx. @default '127.0.0.11' (Docker's embedded DNS)
+   */
+  readonly resolver?: string;
+  /** Seconds a resolved address is kept (overrides the answer's TTL, 600 s from Docker). @default 5 */
+  readonly resolveValidSeconds?: number;
   /** Port nginx listens on. @default 8080 */
   readonly listenPort?: number;
   /**
@@ -38,23 +51,52 @@ export interface NginxConfOptions {
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
+
+/** `$kstack_upstream_api`: the variable holding a service's `host:port` (service names have no '_'). */
+export function upstreamVariable(service: string): string {
+  return `$kstack_upstream_${service.replace(/-/g, '_')}`;
+}
+
+function checkResolver(resolver: string, valid: number): void {
+  const [address, port, ...rest] = resolver.split(':');
+  const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+  if (!IPV4.test(address) || !portOk || rest.length > 0)
+    throw new KstackRenderError(
+      `compose: nginx resolver must be an IPv4 address with an optional port (e.g. '127.0.0.11'), got ${showValue(resolver)}`,
+    );
+  if (!Number.isInteger(valid) || valid < 1 || valid > 3600)
+    throw new KstackRenderError(`compose: nginx resolveValidSeconds must be an integer from 1 to 3600, got ${showValue(valid)}`);
+}
 
 /**
  * nginx.conf serving the ingress routes the way ingress-nginx does: each path is a prefix on
  * segment boundaries ('/api' matches '/api' and '/api/...', not '/apix'); a route with
  * stripPrefix is rewritten with the same rule as the Ingress (`/api(/|$)(.*)` -> `/$2`, so
  * '/api/items?x=1' reaches the backend as '/items?x=1'); body size and timeouts come from the
- * ingress. Runs as a non-root user on a read-only root: pid and temp files under /tmp,
- * logs to stdout/stderr, listens on an unprivileged port. A second server, on 127.0.0.1 and its
- * own port (`statusPort`), answers the Compose healthcheck on /healthz, so the public listener
+ * ingress. Upstream names are resolved per request (a variable in `proxy_pass`, through
+ * `resolver`), so a re-created service on a new address is routed again within
+ * `resolveValidSeconds`, without restarting nginx; the URI the upstream sees is the same as with
+ * a static upstream (no URI part in `proxy_pass`). Runs as a non-root user on a read-only root:
+ * pid and temp files under /tmp, logs to stdout/stderr, listens on an unprivileged port. A
+ * second server, on 127.0.0.1 and its own port (`statusPort`), answers the Compose healthcheck on /healthz, so the public listener
  * has no path of its own (/healthz there goes to the routes like any other path).
  */
 export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOptions = {}): string {
   const listen = options.listenPort ?? NGINX_LISTEN_PORT;
   const status = options.statusPort ?? NGINX_STATUS_PORT;
+  const resolver = options.resolver ?? DOCKER_DNS;
+  const valid = options.resolveValidSeconds ?? NGINX_RESOLVE_VALID_SECONDS;
   if (status === listen)
     throw new KstackRenderError(`compose: nginx statusPort ${status} is the listenPort; the status server needs a port of its own`);
-  const hostOf = (service: string) => options.upstreamHosts?.[service] ?? service;
+  checkResolver(resolver, valid);
+  const hostOf = (service: string) => {
+    const host = options.upstreamHosts?.[service] ?? service;
+    if (!HOST.test(host))
+      throw new KstackRenderError(`compose: nginx upstreamHosts.${service} must be a host name or an IPv4 address, got ${showValue(host)}`);
+    return host;
+  };
   const upstreams = new Map<string, number>();
   for (const r of ingress.routes) upstreams.set(r.backend.serviceName, r.backend.port);
   const lines: string[] = [
@@ -87,10 +129,12 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
     "        ''      close;",
     '    }',
     '',
+    '    # Upstream names are resolved per request, not once at start: a service re-created on a new',
+    `    # address is routed again within ${valid}s (valid= overrides the answer's TTL), no restart needed.`,
+    `    resolver ${resolver} valid=${valid}s ipv6=off;`,
+    '    resolver_timeout 5s;',
+    '',
   ];
-  for (const [service, port] of [...upstreams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    lines.push(`    upstream ${service} {`, `        server ${hostOf(service)}:${port};`, '    }', '');
-  }
   lines.push(
     '    server {',
     `        listen ${listen} default_server;`,
@@ -107,7 +151,12 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
     '        proxy_set_header X-Forwarded-Host $http_host;',
     '        proxy_set_header Upgrade $http_upgrade;',
     '        proxy_set_header Connection $connection_upgrade;',
+    '',
+    '        # Each Service as host:port; a variable in proxy_pass makes nginx resolve it per request.',
   );
+  for (const [service, port] of [...upstreams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    lines.push(`        set ${upstreamVariable(service)} ${hostOf(service)}:${port};`);
+  }
   let root = false;
   for (const r of routesByPrecedence(ingress.routes)) {
     const target = `${r.backend.serviceName}:${r.backend.port}`;
@@ -117,7 +166,7 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
       lines.push(
         `        # / -> ${target}`,
         '        location / {',
-        `            proxy_pass http://${r.backend.serviceName};`,
+        `            proxy_pass http://${upstreamVariable(r.backend.serviceName)};`,
         '        }',
       );
       continue;
@@ -128,14 +177,14 @@ export function renderNginxConf(ingress: NginxIngressLike, options: NginxConfOpt
         `        # ${r.path} -> ${target}, prefix stripped ('${r.path}/x' reaches ${r.backend.serviceName} as '/x')`,
         `        location ~ "^${re}(/|$)" {`,
         `            rewrite "^${re}(/|$)(.*)" /$2 break;`,
-        `            proxy_pass http://${r.backend.serviceName};`,
+        `            proxy_pass http://${upstreamVariable(r.backend.serviceName)};`,
         '        }',
       );
     } else {
       lines.push(
         `        # ${r.path} -> ${target}`,
         `        location ~ "^${re}(/|$)" {`,
-        `            proxy_pass http://${r.backend.serviceName};`,
+        `            proxy_pass http://${upstreamVariable(r.backend.serviceName)};`,
         '        }',
       );
     }

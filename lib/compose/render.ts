@@ -6,6 +6,7 @@ import { DatabaseDescription } from '../postgres';
 import { RouterDescription } from '../routes';
 import { WorkloadComponent, WorkloadDescription } from '../workload';
 import { backendServices } from './backend';
+import { backupServices } from './backup';
 import { MappingContext, SecretEnv } from './context';
 import { databaseServices } from './database';
 import { frontendServices } from './frontend';
@@ -31,6 +32,11 @@ export interface ComposeRenderOptions {
   readonly publish?: string;
   /** Image of the nginx service. @default 'nginx:1.27-alpine' */
   readonly nginxImage?: string;
+  /**
+   * Add each backed-up database's backup and restore as one-shot services in their own Compose
+   * profiles (`docker compose run --rm db-backup`; see docs/backup.md). @default false
+   */
+  readonly backups?: boolean;
 }
 
 /** Order of services in the file: databases first, then what depends on them. */
@@ -81,7 +87,7 @@ function mergeRouters(routers: readonly (RouterDescription & { path: string })[]
 }
 
 /** The services of every workload, through the mapping of its kind; named volumes of data volumes. */
-function workloadServices(stack: StackDescription, ctx: MappingContext) {
+function workloadServices(stack: StackDescription, ctx: MappingContext, backups: boolean) {
   const workloads = [...stack.workloads].sort(
     (a, b) => COMPONENT_ORDER.indexOf(a.component) - COMPONENT_ORDER.indexOf(b.component) || byString(a.name, b.name),
   );
@@ -95,8 +101,15 @@ function workloadServices(stack: StackDescription, ctx: MappingContext) {
     }
   };
   for (const w of workloads) {
-    if (w.component === 'database') add(w.path, databaseServices(w, databases.get(w.name), ctx));
-    else if (w.component === 'backend') add(w.path, backendServices(w, ctx));
+    if (w.component === 'database') {
+      const db = databases.get(w.name);
+      add(w.path, databaseServices(w, db, ctx));
+      if (backups && db?.backup) {
+        const b = backupServices(w, db.backup, ctx);
+        add(w.path, b.services);
+        Object.assign(volumes, b.volumes);
+      }
+    } else if (w.component === 'backend') add(w.path, backendServices(w, ctx));
     else if (w.component === 'frontend') add(w.path, frontendServices(w, ctx));
     else
       throw new KstackRenderError(
@@ -132,7 +145,7 @@ export function renderCompose(root: IConstruct, options: ComposeRenderOptions = 
   const ctx: MappingContext = { contextRoot: (options.contextRoot ?? '.').replace(/\\/g, '/'), secrets: new SecretEnv() };
   const publish = options.publish ?? `127.0.0.1:${NGINX_LISTEN_PORT}`;
   const stack = describeStack(root);
-  const { services, volumes, add } = workloadServices(stack, ctx);
+  const { services, volumes, add } = workloadServices(stack, ctx, options.backups ?? false);
 
   const files: Record<string, string> = {};
   const router = mergeRouters(stack.routers);
@@ -144,7 +157,7 @@ export function renderCompose(root: IConstruct, options: ComposeRenderOptions = 
     add(stack.routers[0].path, { nginx: nginxService({ image: options.nginxImage ?? NGINX_IMAGE, publish, routed }) });
   }
   const compose: ComposeFile = prune({ services, volumes: Object.keys(volumes).length > 0 ? volumes : undefined });
-  const unmapped = unmappedItems(stack, stack.routers, publish);
+  const unmapped = unmappedItems(stack, stack.routers, publish, options.backups ?? false);
   const doc = new Document(compose, { version: '1.1' });
   doc.commentBefore = header(options, unmapped, publish, router !== undefined);
   // Quoted strings read the same in YAML 1.1 (docker-compose 1.29's PyYAML: `no`, `80:80`) and 1.2.

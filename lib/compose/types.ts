@@ -31,6 +31,8 @@ export interface ComposeService {
   readonly command?: readonly string[];
   readonly user?: string;
   readonly restart: 'unless-stopped' | 'no';
+  /** Profiles the service belongs to: it starts only with `--profile`, or when named (`docker compose run`). */
+  readonly profiles?: readonly string[];
   readonly read_only?: boolean;
   readonly tmpfs?: readonly string[];
   readonly cap_drop?: readonly string[];

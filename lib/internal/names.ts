@@ -17,8 +17,10 @@ export const names = {
   headlessService: (workload: string) => `${workload}-headless`,
   /** PersistentVolumeClaim of a database's backups. */
   backupClaim: (database: string) => `${database}-backups`,
-  /** CronJob (and its pods' name label) taking a database's backups. */
+  /** CronJob (and its pods' name label) taking a database's backups; the Compose backup service. */
   backupJob: (database: string) => `${database}-backup`,
+  /** Suspended CronJob a restore Job is created from; the Compose restore service. */
+  restoreJob: (database: string) => `${database}-restore`,
   /** PersistentVolumeClaim of a Deployment's data volume; the Compose named volume of any data volume. */
   dataClaim: (workload: string) => `${workload}-data`,
   /** Volume name of a data volume inside the pod (and of a StatefulSet's claim template). */

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { renderNginxConf } from '../../lib';
+import { backupScript, restoreScript } from '../../lib/internal/backup-script';
 import { environments } from '../../stacks/environments';
 import { synthesizeCompose, synthesizeEnv } from '../../stacks/synth';
 
@@ -89,8 +90,8 @@ describe('compose: validation with the real tools', () => {
     const conf = renderNginxConf(result.stack.ingress, { upstreamHosts: { api: '127.0.0.1', web: '127.0.0.1' } });
     expect(conf).toBe(
       synthesizeCompose(result)
-        .files['nginx/nginx.conf'].replace('server api:', 'server 127.0.0.1:')
-        .replace('server web:', 'server 127.0.0.1:'),
+        .files['nginx/nginx.conf'].replace('$kstack_upstream_api api:', '$kstack_upstream_api 127.0.0.1:')
+        .replace('$kstack_upstream_web web:', '$kstack_upstream_web 127.0.0.1:'),
     );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-nginx-'));
     try {
@@ -108,6 +109,30 @@ describe('compose: validation with the real tools', () => {
       expect(conf).toContain('listen 127.0.0.1:8081;'); // the status server is part of what nginx -t checked
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the staging project with the opt-in backup services of its database WHEN docker-compose config runs THEN it accepts the profiles and the scripts survive interpolation', () => {
+    const staging = synthesizeEnv(environments.staging);
+    const description = staging.stack.database.database.backup!;
+    const project = synthesizeCompose(staging, { backups: true });
+    expect(Object.keys(project.compose.services)).toEqual(expect.arrayContaining(['db-backup', 'db-restore']));
+    const { root, dir } = writeProject(project.files, 'staging');
+    try {
+      fs.copyFileSync(path.join(dir, '.env.example'), path.join(dir, '.env'));
+      const r = run('docker-compose', ['-f', 'docker-compose.yml', '--profile', 'backup', '--profile', 'restore', 'config'], dir);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      const resolved = parse(r.stdout, { version: '1.1' });
+      // `config` prints a file Compose reads again, so it escapes `$` as `$$`: with nothing interpolated
+      // (an unset variable would be empty and warned about on stderr), unescaping gives the script back.
+      const entry = (name: string) => resolved.services[name].entrypoint.map((a: string) => a.replace(/\$\$/g, '$'));
+      expect(entry('db-backup')).toEqual(['sh', '-c', backupScript(description, '/var/lib/postgresql')]);
+      expect(entry('db-restore')).toEqual(['sh', '-c', restoreScript(description, '/var/lib/postgresql')]);
+      expect(resolved.services['db-backup'].profiles).toEqual(['backup']);
+      expect(resolved.services['db-backup'].environment.PGPASSWORD).toBe('change-me');
+      expect(resolved.services['db-backup'].environment.PGHOST).toBe('db');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

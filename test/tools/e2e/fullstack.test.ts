@@ -229,7 +229,11 @@ describe('reference app end to end (dev wiring, real servers, through nginx)', (
     expect(
       w.nginxChanges
         .filter((l) => l.startsWith('+'))
-        .every((l) => /^\+ (server 127\.0\.0\.1:\d+;|listen \d+ default_server;|listen 127\.0\.0\.1:\d+;|pid \/|\w+_temp_path \/)/.test(l)),
+        .every((l) =>
+          /^\+ (set \$kstack_upstream_\w+ 127\.0\.0\.1:\d+;|listen \d+ default_server;|listen 127\.0\.0\.1:\d+;|pid \/|\w+_temp_path \/)/.test(
+            l,
+          ),
+        ),
     ).toBe(true);
     expect(w.nginxChanges).toContain(`+ listen ${LOOPBACK}:${ports.nginxStatus};`);
     expect(api.exit).toBeUndefined();

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Managed, ProcessSet, runChecked, waitForCommand } from './processes';
-import { Tools } from './tools';
+import { PgTools } from './tools';
 
 export interface PgCredentials {
   readonly user: string;
@@ -22,7 +22,7 @@ export class LocalPostgres {
   private starts = 0;
 
   constructor(
-    private readonly tools: Tools,
+    private readonly tools: PgTools,
     private readonly procs: ProcessSet,
     dir: string,
     readonly port: number,

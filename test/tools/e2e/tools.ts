@@ -70,6 +70,38 @@ function findPgBin(): string | undefined {
   return undefined;
 }
 
+/** The PostgreSQL server tools, and how to run them when the suite is root. */
+export type PgTools = Pick<Tools, 'pgBin' | 'setpriv' | 'pgUser'>;
+
+/** Locates PostgreSQL's binaries (and setpriv plus a user when root); pushes what is missing. */
+function findPgTools(missing: string[]): PgTools {
+  const pgBin = findPgBin();
+  if (!pgBin) missing.push('PostgreSQL server binaries initdb, postgres, pg_isready, psql (apt-get install -y postgresql-15)');
+  let setpriv: string | undefined;
+  let pgUser: Tools['pgUser'];
+  if (process.getuid?.() === 0) {
+    setpriv = which('setpriv', ['/usr/bin', '/bin']);
+    if (!setpriv) missing.push('setpriv, to run PostgreSQL as a non-root user (apt-get install -y util-linux)');
+    pgUser = userIds('postgres') ?? userIds('nobody');
+    if (!pgUser) missing.push("a 'postgres' or 'nobody' user to run PostgreSQL as (initdb refuses root)");
+  }
+  return { pgBin: pgBin!, setpriv, pgUser };
+}
+
+function throwMissing(what: string, missing: readonly string[]): void {
+  if (missing.length > 0) {
+    throw new Error(`${what} needs tools that are not installed (CI installs them):\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+  }
+}
+
+/** PostgreSQL alone (initdb, postgres, pg_isready, psql; setpriv and a user when root); throws naming what is missing. */
+export function requirePgTools(what: string): PgTools {
+  const missing: string[] = [];
+  const pg = findPgTools(missing);
+  throwMissing(what, missing);
+  return pg;
+}
+
 /** Locates every tool; throws one error naming every missing package. */
 export function requireTools(): Tools {
   const missing: string[] = [];
@@ -88,22 +120,7 @@ export function requireTools(): Tools {
     for (const m of absent) missing.push(`python module ${m} for ${SYSTEM_PYTHON} (apt-get install -y ${PYTHON_MODULES[m]})`);
   }
 
-  const pgBin = findPgBin();
-  if (!pgBin) missing.push('PostgreSQL server binaries initdb, postgres, pg_isready, psql (apt-get install -y postgresql-15)');
-
-  let setpriv: string | undefined;
-  let pgUser: Tools['pgUser'];
-  if (process.getuid?.() === 0) {
-    setpriv = which('setpriv', ['/usr/bin', '/bin']);
-    if (!setpriv) missing.push('setpriv, to run PostgreSQL as a non-root user (apt-get install -y util-linux)');
-    pgUser = userIds('postgres') ?? userIds('nobody');
-    if (!pgUser) missing.push("a 'postgres' or 'nobody' user to run PostgreSQL as (initdb refuses root)");
-  }
-
-  if (missing.length > 0) {
-    throw new Error(
-      `the end-to-end test needs tools that are not installed (CI installs them):\n${missing.map((m) => `  - ${m}`).join('\n')}`,
-    );
-  }
-  return { nginx: nginx!, python: SYSTEM_PYTHON, pgBin: pgBin!, setpriv, pgUser };
+  const pg = findPgTools(missing);
+  throwMissing('the end-to-end test', missing);
+  return { nginx: nginx!, python: SYSTEM_PYTHON, ...pg };
 }

@@ -217,32 +217,23 @@ export interface NginxConfForTest {
 }
 
 /**
- * Points the generated nginx.conf at local processes: each `upstream NAME { server HOST:PORT; }`
+ * Points the generated nginx.conf at local processes: each `set $kstack_upstream_NAME HOST:PORT;`
  * gets the local port of the Service `NAME:PORT` (the hosts are already 127.0.0.1 through
- * renderNginxConf's `upstreamHosts`), and the pid and temp paths (/tmp/... in the container) go
- * to `stateDir`. Returns the text and the list of changed lines against `composeConf`, which must
- * have the same number of lines (nothing else may differ).
+ * renderNginxConf's `upstreamHosts`, which need no resolver), and the pid and temp paths
+ * (/tmp/... in the container) go to `stateDir`. Returns the text and the list of changed lines
+ * against `composeConf`, which must have the same number of lines (nothing else may differ).
  */
 export function localNginxConf(rendered: string, composeConf: string, relocations: Relocations, stateDir: string): NginxConfForTest {
-  let current: string | undefined;
   const out = rendered.split('\n').map((line) => {
-    const up = /^\s*upstream\s+(\S+)\s*\{/.exec(line);
-    if (up) {
-      current = up[1];
-      return line;
-    }
-    if (/^\s*\}/.test(line)) {
-      current = undefined;
-      return line;
-    }
-    const server = /^(\s*server\s+)([^\s:;]+):(\d+)(.*)$/.exec(line);
-    if (server && current !== undefined) {
-      const target = relocations.get(`${current}:${server[3]}`);
+    const upstream = /^(\s*set\s+\$kstack_upstream_)(\w+)(\s+)([^\s:;]+):(\d+);$/.exec(line);
+    if (upstream) {
+      const service = upstream[2].replace(/_/g, '-'); // Service names have '-', nginx variables '_'
+      const target = relocations.get(`${service}:${upstream[5]}`);
       if (!target)
-        throw new Error(`nginx.conf: upstream ${current} points at port ${server[3]}, which is not a port of Service ${current}`);
-      if (server[2] !== target.host)
-        throw new Error(`nginx.conf: upstream ${current} host is ${server[2]}, expected ${target.host} (upstreamHosts)`);
-      return `${server[1]}${target.host}:${target.port}${server[4]}`;
+        throw new Error(`nginx.conf: upstream ${service} points at port ${upstream[5]}, which is not a port of Service ${service}`);
+      if (upstream[4] !== target.host)
+        throw new Error(`nginx.conf: upstream ${service} host is ${upstream[4]}, expected ${target.host} (upstreamHosts)`);
+      return `${upstream[1]}${upstream[2]}${upstream[3]}${target.host}:${target.port};`;
     }
     return line.replace(/^(\s*(?:pid|[a-z_]+_temp_path)\s+)\/tmp\/(\S+;)$/, `$1${stateDir}/$2`);
   });
