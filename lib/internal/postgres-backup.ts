@@ -4,7 +4,7 @@
  * template (a suspended CronJob that never runs on its own; each restore is a Job created from it
  * with `kubectl create job --from=cronjob/<name>-restore`, see docs/backup.md).
  */
-import { Cron } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { BackupDescription, BackupProps } from '../backup';
@@ -113,6 +113,8 @@ function backupCronJob(
     metadata: { name: job.name },
     schedule: Cron.schedule({ minute, hour, day, month, weekDay }),
     suspend: job.suspend,
+    // cdk8s-plus's default (10 s) skips the night's backup whenever the controller is a little late.
+    startingDeadline: Duration.hours(1),
     concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
     successfulJobsRetained: 3,
     failedJobsRetained: 3,
