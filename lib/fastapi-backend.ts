@@ -4,6 +4,7 @@ import { Connections } from './connections';
 import { DESCRIBE, Described } from './description';
 import { checkMounts, checkWired, httpChecks, resolveCommonAppProps } from './internal/app-props';
 import { propError } from './internal/errors';
+import { names } from './internal/names';
 import { WorkloadCore } from './internal/workload-core';
 import { checkArgv, checkHttpPath, checkInteger } from './internal/validation';
 import { IPostgres, postgresEnv } from './postgres';
@@ -67,6 +68,14 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     checkInteger(path, 'startupTimeoutSeconds', startupTimeoutSeconds, 5, 3600);
     checkInteger(path, 'runAsUser', user, 1, 2147483647);
     checkArgv(path, 'migrationCommand', props.migrationCommand, "['alembic', 'upgrade', 'head']");
+    if (props.migrationCommand && common.name === names.preStartContainer()) {
+      throw propError(
+        path,
+        'name',
+        `must not be '${common.name}' with a migrationCommand: the migration's init container has that name`,
+        common.name,
+      );
+    }
     if (database && database.namespace !== common.namespace) {
       throw propError(
         path,

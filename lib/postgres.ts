@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Connections, IConnectable } from './connections';
 import { DESCRIBE, Described } from './description';
 import { environmentOf } from './environment';
-import { propError, secretPropError } from './internal/errors';
+import { guardDependency, propError, secretPropError } from './internal/errors';
 import { namespaceOf, selectorLabels } from './internal/labels';
 import { names } from './internal/names';
 import {
@@ -246,8 +246,10 @@ export class Postgres extends Construct implements IPostgres {
       clientEgress: policies.clientEgress,
       backup:
         this.backup &&
-        addPostgresBackup(this, this.backup, (job, jobId) =>
-          this.connections.allowFrom(cronJobClient(this, jobId, job), { reason: jobId.toLowerCase() }),
+        guardDependency(path, 'backup', () =>
+          addPostgresBackup(this, this.backup!, (job, jobId) =>
+            this.connections.allowFrom(cronJobClient(this, jobId, job), { reason: jobId.toLowerCase() }),
+          ),
         ),
     };
   }

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { Connections } from '../connections';
 import { declareExternal } from '../validate/constructs';
 import { SecretKeyRef, WorkloadDescription } from '../workload';
-import { propError } from './errors';
+import { guardDependency, propError } from './errors';
 import { selectorLabels } from './labels';
 import { renderWorkload, secretEnvValue, WorkloadObjects, addPodLabel } from './workload-render';
 import { checkDataKey, checkEnvName, checkName } from './validation';
@@ -48,7 +48,7 @@ export class WorkloadCore {
   ) {
     this.config = { ...props.config };
     this.secretEnv = { ...props.secretEnv };
-    this.objects = renderWorkload(scope, this.description);
+    this.objects = guardDependency(scope.node.path, 'props', () => renderWorkload(scope, this.description));
     const controller = this.objects.controller;
     this.connections = new Connections(scope, {
       name: props.base.name,
