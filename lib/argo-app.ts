@@ -86,33 +86,7 @@ export class ArgoApp extends Construct {
       selfHeal: props.selfHeal ?? true,
       retryLimit: props.retryLimit ?? 5,
     };
-    checkName(path, 'name', s.name, 253);
-    checkName(path, 'namespace', s.namespace);
-    checkName(path, 'project', s.project, 253);
-    checkRepoUrl(path, s.repoURL);
-    if (typeof s.targetRevision !== 'string' || !REVISION.test(s.targetRevision)) {
-      throw propError(
-        path,
-        'targetRevision',
-        "must be a branch, tag or commit on one line (no spaces or control characters), such as 'main'",
-        s.targetRevision,
-      );
-    }
-    if (
-      typeof s.path !== 'string' ||
-      s.path.trim() === '' ||
-      s.path.startsWith('/') ||
-      s.path.split('/').includes('..') ||
-      /[\s\p{Cc}]/u.test(s.path)
-    ) {
-      throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", s.path);
-    }
-    if (typeof s.destinationServer !== 'string' || !/^https:\/\/[^\s@]+$/.test(s.destinationServer))
-      throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", s.destinationServer);
-    checkName(path, 'destinationNamespace', s.destinationNamespace);
-    checkInteger(path, 'retryLimit', s.retryLimit, 0, 100);
-    checkBoolean(path, 'prune', s.prune);
-    checkBoolean(path, 'selfHeal', s.selfHeal);
+    checkSettings(path, s);
     claimName(this, 'argo-app', s.namespace, s.name);
     this.name = s.name;
     this.settings = s;
@@ -153,6 +127,37 @@ export class ArgoApp extends Construct {
   [DESCRIBE](): Described {
     return { application: this.application };
   }
+}
+
+/** Every setting of the Application, checked where it enters. */
+function checkSettings(path: string, s: Omit<ApplicationDescription, 'syncOptions'>): void {
+  checkName(path, 'name', s.name, 253);
+  checkName(path, 'namespace', s.namespace);
+  checkName(path, 'project', s.project, 253);
+  checkRepoUrl(path, s.repoURL);
+  if (typeof s.targetRevision !== 'string' || !REVISION.test(s.targetRevision)) {
+    throw propError(
+      path,
+      'targetRevision',
+      "must be a branch, tag or commit on one line (no spaces or control characters), such as 'main'",
+      s.targetRevision,
+    );
+  }
+  if (
+    typeof s.path !== 'string' ||
+    s.path.trim() === '' ||
+    s.path.startsWith('/') ||
+    s.path.split('/').includes('..') ||
+    /[\s\p{Cc}]/u.test(s.path)
+  ) {
+    throw propError(path, 'path', "must be a folder relative to the repository root, such as 'dist/prod'", s.path);
+  }
+  if (typeof s.destinationServer !== 'string' || !/^https:\/\/[^\s@]+$/.test(s.destinationServer))
+    throw propError(path, 'destinationServer', "must be an https URL such as 'https://kubernetes.default.svc'", s.destinationServer);
+  checkName(path, 'destinationNamespace', s.destinationNamespace);
+  checkInteger(path, 'retryLimit', s.retryLimit, 0, 100);
+  checkBoolean(path, 'prune', s.prune);
+  checkBoolean(path, 'selfHeal', s.selfHeal);
 }
 
 /**

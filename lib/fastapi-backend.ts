@@ -2,11 +2,11 @@ import { Construct } from 'constructs';
 import { AppServiceObjects, AppServiceProps, appServiceObjects, IAppService } from './app-service-props';
 import { Connections } from './connections';
 import { DESCRIBE, Described } from './description';
-import { checkMounts, checkWired, httpChecks, resolveCommonAppProps } from './internal/app-props';
+import { appWorkloadBase, checkMounts, checkWired, resolveAppRuntime, resolveCommonAppProps } from './internal/app-props';
 import { propError } from './internal/errors';
 import { names } from './internal/names';
 import { WorkloadCore } from './internal/workload-core';
-import { checkArgv, checkHttpPath, checkInteger } from './internal/validation';
+import { checkArgv } from './internal/validation';
 import { IPostgres, postgresEnv } from './postgres';
 import { DataVolumeSpec, ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
 
@@ -59,14 +59,12 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     const reserved: Record<string, string> = { PORT: "the 'port' prop" };
     for (const name of Object.keys(wiredEnv)) reserved[name] = "'database'";
     const common = resolveCommonAppProps(this, id, props, { port: 8000, resources: DEFAULT_RESOURCES, reserved });
-    const healthPath = props.healthPath ?? '/health';
-    const readinessPath = props.readinessPath ?? '/ready';
-    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 150;
-    const user = props.runAsUser ?? 1000;
-    checkHttpPath(path, 'healthPath', healthPath);
-    checkHttpPath(path, 'readinessPath', readinessPath);
-    checkInteger(path, 'startupTimeoutSeconds', startupTimeoutSeconds, 5, 3600);
-    checkInteger(path, 'runAsUser', user, 1, 2147483647);
+    const runtime = resolveAppRuntime(path, props, {
+      healthPath: '/health',
+      readinessPath: '/ready',
+      startupTimeoutSeconds: 150,
+      user: 1000,
+    });
     checkArgv(path, 'migrationCommand', props.migrationCommand, "['alembic', 'upgrade', 'head']");
     if (props.migrationCommand && common.name === names.preStartContainer()) {
       throw propError(
@@ -84,7 +82,6 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
         `${database.name} in ${database.namespace ?? 'default'}`,
       );
     }
-    const scratchPaths = ['/tmp'];
     checkMounts(path, [
       { prop: 'the scratch folder /tmp', path: '/tmp' },
       ...(props.dataVolume ? [{ prop: 'dataVolume.path', path: props.dataVolume.path }] : []),
@@ -95,29 +92,14 @@ export class FastApiBackend extends Construct implements IFastApiBackend {
     this.port = common.port;
     this.url = `http://${common.name}:${common.port}`;
     this.core = new WorkloadCore(this, {
-      base: {
-        name: common.name,
-        namespace: common.namespace,
+      base: appWorkloadBase(common, props, runtime, {
         component: 'backend',
-        containerName: common.name,
-        stateful: false,
-        image: props.image,
-        build: common.build,
-        command: props.command,
-        args: props.args,
-        ports: [{ name: 'http', port: common.port }],
-        ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
-        user,
-        group: user,
-        fsGroup: props.dataVolume ? user : undefined,
-        readOnlyRootFilesystem: true,
-        scratchPaths,
+        fsGroup: props.dataVolume ? runtime.user : undefined,
+        scratchPaths: ['/tmp'],
         dataVolume: props.dataVolume,
         preStart: props.migrationCommand,
         dependsOn: database?.workloadName ? [database.workloadName] : [],
-        resources: common.resources,
-        scaling: common.scaling,
-      },
+      }),
       config: { PORT: String(common.port), ...props.env },
       secretEnv: { ...props.secretEnv, ...wiredEnv },
       reserved,

@@ -3,9 +3,9 @@ import { AppServiceObjects, AppServiceProps, appServiceObjects, IAppService } fr
 import { Connections } from './connections';
 import { DESCRIBE, Described } from './description';
 import { IFastApiBackend } from './fastapi-backend';
-import { checkMounts, checkWired, httpChecks, resolveCommonAppProps } from './internal/app-props';
+import { appWorkloadBase, checkMounts, checkWired, resolveAppRuntime, resolveCommonAppProps } from './internal/app-props';
 import { propError } from './internal/errors';
-import { checkEnvName, checkHttpPath, checkInteger } from './internal/validation';
+import { checkEnvName } from './internal/validation';
 import { WorkloadCore } from './internal/workload-core';
 import { ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
 
@@ -53,19 +53,12 @@ export class NextFrontend extends Construct implements INextFrontend {
     const reserved: Record<string, string> = { PORT: "the 'port' prop" };
     if (api) reserved[apiUrlEnv] = "'api'";
     const common = resolveCommonAppProps(this, id, props, { port: 3000, resources: DEFAULT_RESOURCES, reserved });
-    const healthPath = props.healthPath ?? '/';
-    const readinessPath = props.readinessPath ?? healthPath;
-    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 60;
+    const runtime = resolveAppRuntime(path, props, { healthPath: '/', startupTimeoutSeconds: 60, user: 1001 });
     const cachePath = props.cachePath ?? '/app/.next/cache';
-    const user = props.runAsUser ?? 1001;
-    checkHttpPath(path, 'healthPath', healthPath);
-    checkHttpPath(path, 'readinessPath', readinessPath);
     checkMounts(path, [
       { prop: 'the scratch folder /tmp', path: '/tmp' },
       { prop: 'cachePath', path: cachePath },
     ]);
-    checkInteger(path, 'startupTimeoutSeconds', startupTimeoutSeconds, 5, 3600);
-    checkInteger(path, 'runAsUser', user, 1, 2147483647);
     if (api && api.namespace !== common.namespace) {
       throw propError(
         path,
@@ -80,26 +73,11 @@ export class NextFrontend extends Construct implements INextFrontend {
     this.port = common.port;
     this.url = `http://${common.name}:${common.port}`;
     this.core = new WorkloadCore(this, {
-      base: {
-        name: common.name,
-        namespace: common.namespace,
+      base: appWorkloadBase(common, props, runtime, {
         component: 'frontend',
-        containerName: common.name,
-        stateful: false,
-        image: props.image,
-        build: common.build,
-        command: props.command,
-        args: props.args,
-        ports: [{ name: 'http', port: common.port }],
-        ...httpChecks(common.port, healthPath, readinessPath, startupTimeoutSeconds),
-        user,
-        group: user,
-        readOnlyRootFilesystem: true,
         scratchPaths: ['/tmp', cachePath],
         dependsOn: api ? [api.serviceName] : [],
-        resources: common.resources,
-        scaling: common.scaling,
-      },
+      }),
       config: {
         HOSTNAME: '0.0.0.0',
         NEXT_TELEMETRY_DISABLED: '1',

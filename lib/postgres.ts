@@ -189,21 +189,7 @@ export class Postgres extends Construct implements IPostgres {
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
     const path = this.node.path;
-    if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object (or left out)', props);
-    checkOptionalObject(path, 'resources', props.resources);
-    checkOptionalObject(path, 'backup', props.backup);
-    const name = props.name ?? id;
-    const image = props.image ?? 'postgres:16.10';
-    const databaseName = props.databaseName ?? 'app';
-    const user = props.user ?? 'app';
-    const storageSize = props.storageSize ?? '1Gi';
-    const resources: ResourceSpec = { ...DEFAULT_RESOURCES, ...definedOnly(props.resources) };
-    checkName(path, 'name', name, 52);
-    checkImage(path, 'image', image);
-    checkName(path, 'databaseName', databaseName);
-    checkName(path, 'user', user);
-    checkStorage(path, 'storageSize', storageSize);
-    checkResources(path, 'resources', resources);
+    const { name, image, databaseName, user, storageSize, resources } = resolvePostgresProps(path, id, props);
     const password = checkPassword(this, props);
     if (props.existingSecret !== undefined) checkName(path, 'existingSecret', props.existingSecret, 253);
     if (props.storageClass !== undefined) checkSubdomain(path, 'storageClass', props.storageClass);
@@ -334,6 +320,28 @@ export class Postgres extends Construct implements IPostgres {
       scaling: { replicas: 1 },
     };
   }
+}
+
+/** The props of an in-cluster database after defaults, checked. */
+function resolvePostgresProps(path: string, id: string, props: PostgresProps) {
+  if (props === null || typeof props !== 'object') throw propError(path, 'props', 'must be an object (or left out)', props);
+  checkOptionalObject(path, 'resources', props.resources);
+  checkOptionalObject(path, 'backup', props.backup);
+  const resolved = {
+    name: props.name ?? id,
+    image: props.image ?? 'postgres:16.10',
+    databaseName: props.databaseName ?? 'app',
+    user: props.user ?? 'app',
+    storageSize: props.storageSize ?? '1Gi',
+    resources: { ...DEFAULT_RESOURCES, ...definedOnly(props.resources) } as ResourceSpec,
+  };
+  checkName(path, 'name', resolved.name, 52);
+  checkImage(path, 'image', resolved.image);
+  checkName(path, 'databaseName', resolved.databaseName);
+  checkName(path, 'user', resolved.user);
+  checkStorage(path, 'storageSize', resolved.storageSize);
+  checkResources(path, 'resources', resolved.resources);
+  return resolved;
 }
 
 /** A CronJob of the database's (backup, restore) as its client: it gets the access label on its pod template. */

@@ -3,11 +3,13 @@ import { AppServiceProps } from '../app-service-props';
 import { Connections } from '../connections';
 import { BuildSpec, CheckSpec, DataVolumeSpec, ResourceSpec, ScalingSpec } from '../workload';
 import { propError } from './errors';
+import type { WorkloadBase } from './workload-core';
 import { namespaceOf } from './labels';
 import {
   checkArgv,
   checkDataKey,
   checkEnvName,
+  checkHttpPath,
   checkImage,
   checkMountPath,
   checkInteger,
@@ -175,6 +177,66 @@ export function checkWired<T>(path: string, prop: string, value: unknown, has: s
     throw propError(path, prop, `must be ${what}`, value);
   }
   return value as T;
+}
+
+/** The HTTP checks and the user of an app service, validated, with its construct's defaults. */
+export interface AppRuntime {
+  readonly healthPath: string;
+  readonly readinessPath: string;
+  readonly startupTimeoutSeconds: number;
+  readonly user: number;
+}
+
+/** healthPath, readinessPath, startupTimeoutSeconds and runAsUser after defaults (readinessPath defaults to its own default, or healthPath). */
+export function resolveAppRuntime(
+  path: string,
+  props: {
+    readonly healthPath?: string;
+    readonly readinessPath?: string;
+    readonly startupTimeoutSeconds?: number;
+    readonly runAsUser?: number;
+  },
+  defaults: { readonly healthPath: string; readonly readinessPath?: string; readonly startupTimeoutSeconds: number; readonly user: number },
+): AppRuntime {
+  const healthPath = props.healthPath ?? defaults.healthPath;
+  const runtime = {
+    healthPath,
+    readinessPath: props.readinessPath ?? defaults.readinessPath ?? healthPath,
+    startupTimeoutSeconds: props.startupTimeoutSeconds ?? defaults.startupTimeoutSeconds,
+    user: props.runAsUser ?? defaults.user,
+  };
+  checkHttpPath(path, 'healthPath', runtime.healthPath);
+  checkHttpPath(path, 'readinessPath', runtime.readinessPath);
+  checkInteger(path, 'startupTimeoutSeconds', runtime.startupTimeoutSeconds, 5, 3600);
+  checkInteger(path, 'runAsUser', runtime.user, 1, 2147483647);
+  return runtime;
+}
+
+/** The description of an HTTP app service (backend or frontend), from its resolved props. */
+export function appWorkloadBase(
+  common: ResolvedAppProps,
+  props: AppServiceProps,
+  runtime: AppRuntime,
+  spec: Pick<WorkloadBase, 'component' | 'scratchPaths' | 'dependsOn' | 'dataVolume' | 'preStart' | 'fsGroup'>,
+): WorkloadBase {
+  return {
+    name: common.name,
+    namespace: common.namespace,
+    containerName: common.name,
+    stateful: false,
+    image: props.image,
+    build: common.build,
+    command: props.command,
+    args: props.args,
+    ports: [{ name: 'http', port: common.port }],
+    ...httpChecks(common.port, runtime.healthPath, runtime.readinessPath, runtime.startupTimeoutSeconds),
+    user: runtime.user,
+    group: runtime.user,
+    readOnlyRootFilesystem: true,
+    resources: common.resources,
+    scaling: common.scaling,
+    ...spec,
+  };
 }
 
 /** Liveness, readiness and startup checks of an HTTP app; startup gets `startupTimeoutSeconds` before liveness applies. */
