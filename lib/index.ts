@@ -17,3 +17,5 @@ export * from './compose';
 export * from './validate';
 export * from './synth';
 export * from './stack';
+export * from './diff';
+export * from './graph';
