@@ -52,9 +52,13 @@ export function asRecord(v: unknown): Record<string, any> {
 /** A value for a message: see showValue. */
 export const show = (v: unknown): string => showValue(v);
 
-/** At most `max` items of a list for a message, then 'and N more': a finding never lists thousands. */
-export function listCapped(items: readonly string[], max = 5): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+/**
+ * At most `max` items of a list for a message, then 'and N more': a finding never lists thousands.
+ * `show` formats only the items shown, so a 10,000-item list costs as much as a 5-item one.
+ */
+export function listCapped<T>(items: readonly T[], max = 5, show: (item: T) => string = String): string {
+  const shown = items.slice(0, max).map(show).join(', ');
+  return items.length <= max ? shown : `${shown} and ${items.length - max} more`;
 }
 
 export function displayId(kind: string, namespace: string, name: string): string {

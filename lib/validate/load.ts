@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { KstackIoError } from '../errors';
 import { showValue } from '../internal/format';
 import { GateHeader, HeaderWaiver, readGateHeader } from './header';
 import { RuleId } from './rules';
 import { objectKey } from './types';
+import { loadAllYaml11, YamlSyntaxError } from './yaml11';
 
 /**
  * Reads the manifests of a folder or file for the gate, treating every file as hostile: only
@@ -19,8 +19,8 @@ export interface LoadOptions {
   readonly maxFileBytes?: number;
   /** Deepest nesting of maps and lists in a document. @default 100 */
   readonly maxDepth?: number;
-  /** Largest number of YAML alias expansions in a document. @default 1000 */
-  readonly maxAliasCount?: number;
+  /** Largest number of maps, lists and values in a document once YAML aliases are expanded. @default 1,000,000 */
+  readonly maxNodes?: number;
 }
 
 /** A problem of the input, reported as a finding of rule `ruleId` on `object`. */
@@ -46,7 +46,7 @@ export interface LoadedManifests {
 }
 
 const MANIFEST = /\.(ya?ml|json)$/i;
-const DEFAULTS = { maxFileBytes: 64 * 1024 * 1024, maxDepth: 100, maxAliasCount: 1000 };
+const DEFAULTS = { maxFileBytes: 64 * 1024 * 1024, maxDepth: 100, maxNodes: 1_000_000 };
 
 /**
  * Loads `target` (a folder, walked recursively without hidden folders and node_modules, or one
@@ -201,7 +201,7 @@ function readManifestFile(file: string, rel: string, st: fs.Stats | undefined, o
   const { header, problem } = readGateHeader(text);
   if (problem) out.problems.push({ ruleId: 'input/header', object: rel, message: `${showValue(rel)}: ${problem}` });
   if (header) out.headers.push({ file: rel, header });
-  const values = /\.json$/i.test(rel) ? parseJson(text, rel, out) : parseYaml(text, rel, out, opts);
+  const values = /\.json$/i.test(rel) ? parseJson(text, rel, out) : parseYaml(text, rel, out);
   values.forEach(({ value, where }) => addDocument(value, where, out, opts));
 }
 
@@ -227,47 +227,57 @@ function parseJson(text: string, rel: string, out: LoadedManifests): Doc[] {
 
 function limitReason(err: unknown): string {
   if (err instanceof RangeError) return 'nesting too deep for the parser';
-  if (err instanceof ReferenceError) return `too many YAML alias expansions (${err.message.split('\n')[0]})`;
   return String((err as Error)?.message ?? err).split('\n')[0];
 }
 
-function parseYaml(text: string, rel: string, out: LoadedManifests, opts: Opts): Doc[] {
-  let docs: ReturnType<typeof parseAllDocuments>;
+function parseYaml(text: string, rel: string, out: LoadedManifests): Doc[] {
   try {
-    // YAML 1.1 as kubectl reads it (yes/no/on/off are booleans, 0777 is octal).
-    docs = parseAllDocuments(text, { version: '1.1' });
+    // js-yaml keeps aliases as shared references (no expansion here); addDocument bounds the expanded size.
+    return loadAllYaml11(text, rel).map((value, i) => ({ value, where: `${rel}#${i + 1}` }));
   } catch (err) {
-    out.problems.push({ ruleId: 'input/limits', object: rel, message: `${showValue(rel)} cannot be parsed: ${limitReason(err)}` });
+    const syntax = err as Partial<YamlSyntaxError>;
+    if (typeof syntax?.reason === 'string') {
+      const line = syntax.line !== undefined ? ` at line ${syntax.line}` : '';
+      out.problems.push({
+        ruleId: 'input/parse',
+        object: rel,
+        message: `${showValue(rel)} does not parse as YAML${line}: ${syntax.reason}`,
+      });
+    } else {
+      out.problems.push({ ruleId: 'input/limits', object: rel, message: `${showValue(rel)} cannot be parsed: ${limitReason(err)}` });
+    }
     return [];
   }
-  const list = Array.isArray(docs) ? docs : [docs];
-  const result: Doc[] = [];
-  list.forEach((doc, i) => {
-    const where = `${rel}#${i + 1}`;
-    if (doc.errors.length > 0) {
-      out.problems.push({ ruleId: 'input/parse', object: where, message: `YAML does not parse: ${doc.errors[0].message.split('\n')[0]}` });
-      return;
-    }
-    try {
-      result.push({ value: doc.toJS({ maxAliasCount: opts.maxAliasCount }), where });
-    } catch (err) {
-      out.problems.push({ ruleId: 'input/limits', object: where, message: `YAML document cannot be read: ${limitReason(err)}` });
-    }
-  });
-  return result;
 }
 
-/** Nesting depth of maps and lists, counted without recursion; stops past `limit`. */
-function depthOver(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (d > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v))
-      if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
-  }
-  return false;
+/**
+ * Why a document is too large or deep once aliases are expanded, or undefined. Subtree sizes are
+ * memoized by identity, so a YAML alias bomb (a list of nine references to a list of nine...) costs
+ * one visit per distinct node, not one per expanded node.
+ */
+function shapeProblem(value: unknown, maxDepth: number, maxNodes: number): string | undefined {
+  const sizes = new Map<object, number>();
+  let tooDeep = false;
+  const size = (v: unknown, depth: number): number => {
+    if (typeof v !== 'object' || v === null) return 1;
+    if (depth > maxDepth) {
+      tooDeep = true;
+      return 1;
+    }
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(child, depth + 1);
+      if (tooDeep || n > maxNodes) break;
+    }
+    sizes.set(v, n);
+    return n;
+  };
+  const n = size(value, 1);
+  if (tooDeep) return `nests maps and lists deeper than ${maxDepth} levels`;
+  if (n > maxNodes) return `expands to more than ${maxNodes} values (YAML aliases included)`;
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -276,12 +286,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function addDocument(value: unknown, where: string, out: LoadedManifests, opts: Opts): void {
   if (value === null || value === undefined) return; // empty document
-  if (depthOver(value, opts.maxDepth)) {
-    out.problems.push({
-      ruleId: 'input/limits',
-      object: where,
-      message: `document nests maps and lists deeper than ${opts.maxDepth} levels; not validated`,
-    });
+  const shape = shapeProblem(value, opts.maxDepth, opts.maxNodes);
+  if (shape) {
+    out.problems.push({ ruleId: 'input/limits', object: where, message: `document ${shape}; not validated` });
     return;
   }
   // A top-level list of manifests, as kubectl accepts it.

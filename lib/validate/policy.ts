@@ -87,7 +87,7 @@ export function checkSecretLiterals(ctx: GateContext): void {
       ctx.report(
         'policy/secret-literal',
         s,
-        `Secret carries literal values (keys ${listCapped(keys.map((k) => show(k)))}); tolerated in ${ctx.env} only`,
+        `Secret carries literal values (keys ${listCapped(keys, 5, show)}); tolerated in ${ctx.env} only`,
         undefined,
         'warning',
       );
@@ -95,7 +95,7 @@ export function checkSecretLiterals(ctx: GateContext): void {
       ctx.report(
         'policy/secret-literal',
         s,
-        `Secret carries literal values (keys ${listCapped(keys.map((k) => show(k)))}) in ${ctx.env}; they end up in Git and in the rendered YAML`,
+        `Secret carries literal values (keys ${listCapped(keys, 5, show)}) in ${ctx.env}; they end up in Git and in the rendered YAML`,
       );
     }
   }

@@ -37,7 +37,7 @@ export function checkServices(ctx: GateContext): void {
         ctx.report(
           'ref/service-selector',
           svc,
-          `targetPort ${show(p.targetPort)} is not a port name of the selected pods (${listCapped(pods.map((x) => x.owner.id))})`,
+          `targetPort ${show(p.targetPort)} is not a port name of the selected pods (${listCapped(pods, 5, (x) => x.owner.id)})`,
         );
     }
   }
