@@ -3,7 +3,8 @@ import { asArray, asRecord, GateContext, isObject, Obj, selectorMatches, show } 
 import { createHash } from 'crypto';
 import { apiStatus, isBuiltinGroup } from './api-versions';
 
-type ValidateFn = (this: unknown) => void;
+/** Throws when the object fails its schema. */
+type ValidateFn = (raw: unknown) => void;
 
 /** Validators by 'apiVersion/kind', looked up (and their schema modules required) once per process. */
 const validators = new Map<string, ValidateFn | null>();
@@ -41,7 +42,12 @@ export function validatorFor(apiVersion: string, kind: string): ValidateFn | nul
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const model = require(mod)[kind];
-      if (typeof model?.prototype?.validate === 'function') fn = model.prototype.validate as ValidateFn;
+      if (typeof model?.prototype?.validate === 'function') {
+        const validate = model.prototype.validate as (this: unknown) => void;
+        // The object must be an instance: some model versions (the Gateway API package's) find their
+        // schema through this.constructor, and pass anything that is not theirs. A shallow copy is enough.
+        fn = (raw) => validate.call(Object.assign(Object.create(model.prototype), raw));
+      }
     } catch {
       // MODULE_NOT_FOUND, ERR_PACKAGE_PATH_NOT_EXPORTED (Node) or jest's resolver error: no model of that name.
       fn = null;
@@ -194,7 +200,7 @@ export function checkOpenApi(ctx: GateContext, obj: Obj): void {
     return;
   }
   try {
-    validate.call(obj.raw);
+    validate(obj.raw);
     if (digest !== undefined) cache!.add(digest);
   } catch (err) {
     const message = String((err as Error).message ?? err)

@@ -1,3 +1,4 @@
+import { propError } from '../errors';
 import { Problem } from './require';
 
 // scheme://userinfo@host... ; scp-like 'user@host:path' has no scheme and at most a user name.
@@ -27,4 +28,10 @@ export function repoUrlCredentialsProblem(url: unknown): Problem {
 /** The URL with its userinfo replaced by '***', for messages (the credentials are never shown). */
 export function redactUrl(url: string): string {
   return url.replace(URL_WITH_USERINFO, (_m, scheme: string) => `${scheme}://***@`).replace(SCP_WITH_PASSWORD, '***@');
+}
+
+/** Throws a KstackPropError for a repository URL with credentials, showing the URL redacted. */
+export function checkRepoUrl(path: string, prop: string, url: unknown): void {
+  const problem = repoUrlCredentialsProblem(url);
+  if (problem !== undefined) throw propError(path, prop, problem, redactUrl(url as string));
 }

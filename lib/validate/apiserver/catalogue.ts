@@ -24,7 +24,7 @@ export const API_RULES = [
   {
     id: 'input/limits',
     severity: 'error',
-    what: 'documents stay within the alias-expansion (1000) and nesting (100 levels) limits',
+    what: 'documents stay within 1,000,000 values once YAML aliases are expanded and 100 levels of nesting',
     fix: 'expand the YAML aliases by hand, or flatten the document',
     source: 'kstack (hostile input; kube-apiserver limits request bodies and nesting too)',
   },
