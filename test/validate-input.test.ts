@@ -2,7 +2,17 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Finding, GATE_HEADER_PREFIX, gateErrors, KstackIoError, manifestYaml, validateManifests, validateObjects } from '../lib';
+import { ApiObject, App, Chart } from 'cdk8s';
+import {
+  Finding,
+  GATE_HEADER_PREFIX,
+  writeManifests,
+  gateErrors,
+  KstackIoError,
+  manifestYaml,
+  validateManifests,
+  validateObjects,
+} from '../lib';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -200,6 +210,21 @@ describe('validate reads hostile input: one finding per problem, never a stack t
       ),
       'error api/removed-version Ingress/i: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1',
     ]);
+  });
+
+  test('writeManifests and the synth path take a custom resource of any group (a warning, not a crash)', () => {
+    const app = new App({ outdir: path.join(tmp, 'dist') });
+    const chart = new Chart(app, 'crd');
+    new ApiObject(chart, 'widget', { apiVersion: 'widgets.example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
+    new ApiObject(chart, 'cert', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'c' },
+      spec: { secretName: 'c', issuerRef: { name: 'le' } },
+    });
+    const { findings, files } = writeManifests(app, { env: 'dev' });
+    expect(findings.map((f) => `${f.severity} ${f.ruleId} ${f.object}`)).toEqual(['warning schema/unknown-kind Widget/w']);
+    expect(files).toHaveLength(1);
   });
 
   test('10,000 Deployments sharing a label with 10,000 Services selecting them (bad targetPort): linear, capped lists', () => {
