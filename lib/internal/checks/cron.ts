@@ -143,9 +143,10 @@ export function cronError(schedule: string): string | undefined {
  */
 export function cronScheduleProblem(schedule: unknown): Problem {
   if (typeof schedule !== 'string' || schedule === '')
-    return "must be a cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)";
+    return "must be a five-field cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)";
   const err = cronError(schedule);
-  if (err !== undefined) return `must be a schedule the CronJob controller parses (minute hour day-of-month month day-of-week): ${err}`;
+  if (err !== undefined)
+    return `must be a five-field cron schedule the CronJob controller parses (minute hour day-of-month month day-of-week): ${err}`;
   if (schedule.includes('TZ')) return 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead';
   return undefined;
 }
