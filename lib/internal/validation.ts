@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { propError } from './errors';
 import { DATA_KEY, DNS_LABEL, DNS_SUBDOMAIN, ENV_NAME } from './patterns';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
-import { isIP } from 'net';
+import { ipVersion } from './checks/ip';
 import { cronScheduleProblem } from './checks/cron';
 import { ingressHostProblem } from './checks/ingress';
 import { requireValid } from './checks/require';
@@ -68,7 +68,7 @@ export function checkEnvName(path: string, prop: string, value: string): void {
 
 export function checkHost(path: string, prop: string, value: string): void {
   // An IP address matches HOST, but the API server refuses it as an Ingress host (validateIngressRules).
-  if (typeof value === 'string' && isIP(value) !== 0) requireValid(path, prop, value, ingressHostProblem(value));
+  if (typeof value === 'string' && ipVersion(value) !== 0) requireValid(path, prop, value, ingressHostProblem(value));
   if (typeof value !== 'string' || value.length > 253 || !HOST.test(value)) {
     throw propError(path, prop, "must be a lower-case DNS host name such as 'app.example.com' (no scheme, port or path)", value);
   }

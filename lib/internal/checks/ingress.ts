@@ -1,4 +1,4 @@
-import { isIP } from 'net';
+import { ipVersion } from './ip';
 import { DNS_SUBDOMAIN } from '../patterns';
 import { Problem } from './require';
 
@@ -49,7 +49,7 @@ const WILDCARD = /^\*\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 export function ingressHostProblem(host: unknown): Problem {
   if (typeof host !== 'string' || host === '') return 'must be a non-empty DNS name';
   // netutils.ParseIPSloppy also takes IPv4 with leading zeros: 010.0.0.1
-  if (isIP(host) !== 0 || /^[0-9]+(\.[0-9]+){3}$/.test(host)) return 'must be a DNS name, not an IP address';
+  if (ipVersion(host) !== 0) return 'must be a DNS name, not an IP address';
   if (host.length > 253) return 'must be no more than 253 characters';
   if (host.includes('*')) {
     if (!WILDCARD.test(host))

@@ -1,4 +1,4 @@
-import { isIP } from 'net';
+import { ipVersion } from '../../internal/checks/ip';
 import { parseQuantity } from '../../internal/checks/quantity';
 import { DATA_KEY, isDnsSubdomain } from '../../internal/patterns';
 import { asArray, asRecord, GateContext, isObject, Obj, show } from '../context';
@@ -162,7 +162,7 @@ function checkServiceTypeFields(ctx: GateContext, obj: Obj, spec: any, type: str
       );
     if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '')
       ctx.report('api/service', obj, 'spec.clusterIP may not be set for ExternalName services');
-  } else if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None' && isIP(spec.clusterIP) === 0) {
+  } else if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None' && ipVersion(spec.clusterIP) === 0) {
     ctx.report('api/service', obj, `spec.clusterIP must be 'None' or an IP address, got ${show(spec.clusterIP)}`);
   }
   oneOf(ctx, 'api/service', obj, 'spec.sessionAffinity', spec.sessionAffinity, ['None', 'ClientIP']);
@@ -182,7 +182,7 @@ function checkServiceTypeFields(ctx: GateContext, obj: Obj, spec: any, type: str
   if (asArray(spec.loadBalancerSourceRanges).length > 0 && type !== 'LoadBalancer')
     ctx.report('api/service', obj, "spec.loadBalancerSourceRanges may only be used when `type` is 'LoadBalancer'");
   asArray(spec.externalIPs).forEach((ip, i) => {
-    if (typeof ip !== 'string' || isIP(ip) === 0)
+    if (typeof ip !== 'string' || ipVersion(ip) === 0)
       ctx.report('api/service', obj, `spec.externalIPs[${i}] must be a valid IP address, got ${show(ip)}`);
   });
 }

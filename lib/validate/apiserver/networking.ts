@@ -1,4 +1,4 @@
-import { isIP } from 'net';
+import { ipVersion } from '../../internal/checks/ip';
 import { ingressHostProblem, ingressPathProblem, regexPathProblem } from '../../internal/checks/ingress';
 import { duplicateRouteProblem } from '../../internal/checks/routes';
 import { isDnsLabel, isDnsSubdomain } from '../../internal/patterns';
@@ -120,7 +120,7 @@ function parseCidr(s: unknown): [bigint, number, number] | undefined {
   if (slash < 0) return undefined;
   const ip = s.slice(0, slash);
   const len = Number(s.slice(slash + 1));
-  const v = isIP(ip);
+  const v = ipVersion(ip);
   const bits = v === 4 ? 32 : v === 6 ? 128 : 0;
   if (bits === 0 || !/^[0-9]+$/.test(s.slice(slash + 1)) || len > bits) return undefined;
   const value = v === 4 ? ip.split('.').reduce((a, o) => (a << 8n) + BigInt(Number(o)), 0n) : ipv6Value(ip);
