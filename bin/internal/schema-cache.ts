@@ -7,7 +7,7 @@ import type { SchemaResultCache } from '../../lib/validate';
  * node_modules/.cache/kstack-gate/: digests of objects that passed their OpenAPI schema.
  * Loading the schema modules of the pod-bearing kinds costs ~100 ms (a few hundred generated
  * files to compile), so a synth whose objects were all checked before skips it. The file name
- * carries the versions of kubernetes-models and @kubernetes-models/argo-cd, so upgrading either
+ * carries the versions of kubernetes-models and the @kubernetes-models CRD packages, so upgrading one
  * re-validates everything. KSTACK_GATE_CACHE=0 turns it off. Lives in bin/ because lib/ never
  * touches the file system or the environment.
  */
@@ -24,9 +24,12 @@ export function openSchemaCache(env: NodeJS.ProcessEnv = process.env): FileSchem
   let file: string;
   try {
     const pkg = require.resolve('kubernetes-models/package.json');
-    const versions = [pkg, require.resolve('@kubernetes-models/argo-cd/package.json')].map(
-      (p) => (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version,
-    );
+    const versions = [
+      pkg,
+      require.resolve('@kubernetes-models/argo-cd/package.json'),
+      require.resolve('@kubernetes-models/cert-manager/package.json'),
+      require.resolve('@kubernetes-models/gateway-api/package.json'),
+    ].map((p) => (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version);
     file = path.join(path.dirname(path.dirname(pkg)), '.cache', 'kstack-gate', `schema-passed-v2-${versions.join('-')}.txt`);
   } catch {
     return undefined;

@@ -3,6 +3,10 @@ import { IConstruct } from 'constructs';
 import { propError } from './errors';
 import { DATA_KEY, DNS_LABEL, DNS_SUBDOMAIN, ENV_NAME } from './patterns';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
+import { ipVersion } from './checks/ip';
+import { cronScheduleProblem } from './checks/cron';
+import { ingressHostProblem } from './checks/ingress';
+import { requireValid } from './checks/require';
 
 // registry/repository[:tag][@digest]; lower-case repository, no whitespace.
 const IMAGE_REF =
@@ -63,6 +67,8 @@ export function checkEnvName(path: string, prop: string, value: string): void {
 }
 
 export function checkHost(path: string, prop: string, value: string): void {
+  // An IP address matches HOST, but the API server refuses it as an Ingress host (validateIngressRules).
+  if (typeof value === 'string' && ipVersion(value) !== 0) requireValid(path, prop, value, ingressHostProblem(value));
   if (typeof value !== 'string' || value.length > 253 || !HOST.test(value)) {
     throw propError(path, prop, "must be a lower-case DNS host name such as 'app.example.com' (no scheme, port or path)", value);
   }
@@ -124,39 +130,12 @@ export function checkResources(path: string, prop: string, r: ResourceQuantities
   }
 }
 
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_RANGES: ReadonlyArray<[number, number]> = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12],
-  [0, 7],
-];
-
-/** Five-field cron expression as Kubernetes CronJobs accept it (numbers, ranges, lists, steps). */
+/**
+ * A CronJob schedule as the API server and the CronJob controller parse it (robfig/cron v3, ported in
+ * lib/internal/checks/cron.ts): the gate's api/cron finding says the same words.
+ */
 export function checkCron(path: string, prop: string, value: string): void {
-  const fields = typeof value === 'string' ? value.trim().split(/\s+/) : [];
-  const ok =
-    fields.length === 5 &&
-    fields.every((f, i) => {
-      if (!CRON_FIELD.test(f)) return false;
-      const [lo, hi] = CRON_RANGES[i];
-      // Step values are not bounded by the field's range; check only numbers before a '/'.
-      const bounded = f
-        .split(',')
-        .flatMap((part) => part.split('/')[0].split('-'))
-        .filter((n) => n !== '*')
-        .map(Number);
-      return bounded.every((n) => n >= lo && n <= hi);
-    });
-  if (!ok) {
-    throw propError(
-      path,
-      prop,
-      "must be a five-field cron schedule such as '0 3 * * *' (minute hour day-of-month month day-of-week)",
-      value,
-    );
-  }
+  requireValid(path, prop, value, cronScheduleProblem(value));
 }
 
 /** A storage size such as '1Gi'. */

@@ -52,6 +52,15 @@ export function asRecord(v: unknown): Record<string, any> {
 /** A value for a message: see showValue. */
 export const show = (v: unknown): string => showValue(v);
 
+/**
+ * At most `max` items of a list for a message, then 'and N more': a finding never lists thousands.
+ * `show` formats only the items shown, so a 10,000-item list costs as much as a 5-item one.
+ */
+export function listCapped<T>(items: readonly T[], max = 5, show: (item: T) => string = String): string {
+  const shown = items.slice(0, max).map(show).join(', ');
+  return items.length <= max ? shown : `${shown} and ${items.length - max} more`;
+}
+
 export function displayId(kind: string, namespace: string, name: string): string {
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
 }
@@ -99,6 +108,9 @@ export class GateContext {
   readonly findings: Finding[] = [];
   readonly schemaCache?: SchemaResultCache;
   private readonly byKindNsName = new Map<string, Obj>();
+  private readonly byKind = new Map<string, Obj[]>();
+  /** Selector results by namespace and selector: Services and policies sharing a selector cost one lookup. */
+  private readonly selected = new Map<string, PodTemplate[]>();
   private readonly podsByNs = new Map<string, PodTemplate[]>();
   private readonly podsByLabel = new Map<string, PodTemplate[]>();
   private readonly waivers: readonly Waiver[];
@@ -137,6 +149,9 @@ export class GateContext {
       path,
     };
     this.objects.push(obj);
+    const sameKind = this.byKind.get(kind);
+    if (sameKind) sameKind.push(obj);
+    else this.byKind.set(kind, [obj]);
     const key = `${kind}\0${namespace}\0${name}`;
     if (!this.byKindNsName.has(key)) this.byKindNsName.set(key, obj);
     const pod = podTemplateOf(obj);
@@ -155,6 +170,11 @@ export class GateContext {
     return obj;
   }
 
+  /** The objects of a kind, in set order (an index: no full scan per rule). */
+  ofKind(kind: string): readonly Obj[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
   find(kind: string, namespace: string, name: string): Obj | undefined {
     return this.byKindNsName.get(`${kind}\0${namespace}\0${name}`);
   }
@@ -164,7 +184,16 @@ export class GateContext {
   }
 
   /** Pod templates of the namespace carrying every label of `labels` (a Service selector); uses the label index. */
-  podsWithLabels(namespace: string, labels: Readonly<Record<string, unknown>>): PodTemplate[] {
+  podsWithLabels(namespace: string, labels: Readonly<Record<string, unknown>>): readonly PodTemplate[] {
+    const memo = `m\0${namespace}\0${JSON.stringify(labels)}`;
+    const hit = this.selected.get(memo);
+    if (hit) return hit;
+    const result = this.findPodsWithLabels(namespace, labels);
+    this.selected.set(memo, result);
+    return result;
+  }
+
+  private findPodsWithLabels(namespace: string, labels: Readonly<Record<string, unknown>>): PodTemplate[] {
     const entries = Object.entries(labels);
     if (entries.length === 0) return [...(this.podsByNs.get(namespace) ?? [])];
     // Filter the shortest index list (shared labels such as app.kubernetes.io/instance list every
@@ -179,11 +208,16 @@ export class GateContext {
   }
 
   /** Pod templates of the namespace a LabelSelector selects. */
-  podsSelectedBy(namespace: string, selector: any): PodTemplate[] {
+  podsSelectedBy(namespace: string, selector: any): readonly PodTemplate[] {
     if (!isObject(selector)) return [];
+    const memo = `s\0${namespace}\0${JSON.stringify(selector)}`;
+    const hit = this.selected.get(memo);
+    if (hit) return hit;
     const ml = asRecord(selector.matchLabels);
     const base = Object.keys(ml).length > 0 ? this.podsWithLabels(namespace, ml) : (this.podsByNs.get(namespace) ?? []);
-    return asArray(selector.matchExpressions).length === 0 ? [...base] : base.filter((p) => selectorMatches(selector, p.labels));
+    const result = asArray(selector.matchExpressions).length === 0 ? [...base] : base.filter((p) => selectorMatches(selector, p.labels));
+    this.selected.set(memo, result);
+    return result;
   }
 
   /** Records a finding on an object (or a bare id for objects that failed the identity check). */

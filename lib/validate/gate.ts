@@ -3,7 +3,17 @@ import { GateContext } from './context';
 import { checkPodSecurity } from './pod-security';
 import { checkContainerPolicy, checkDisruptionBudgets, checkNetworkPolicies, checkSecretLiterals } from './policy';
 import { checkAutoscalers, checkIngresses, checkPodReferences, checkServices } from './references';
-import { checkDuplicates, checkIdentity, checkLabels, checkNames, checkOpenApi, checkPodStructure, checkSelector } from './schema';
+import {
+  checkDuplicates,
+  checkApiVersion,
+  checkIdentity,
+  checkLabels,
+  checkNames,
+  checkOpenApi,
+  checkPodStructure,
+  checkSelector,
+} from './schema';
+import { checkObjectApi, checkPodTemplateApi, checkSetApi } from './apiserver';
 import { Finding, ValidateOptions } from './types';
 
 /**
@@ -16,8 +26,9 @@ export function validateObjects(objects: readonly unknown[], options: ValidateOp
   objects.forEach((raw, i) => {
     const obj = checkIdentity(ctx, raw, i);
     if (!obj) return;
-    checkOpenApi(ctx, obj);
+    if (checkApiVersion(ctx, obj)) checkOpenApi(ctx, obj);
     checkNames(ctx, obj);
+    checkObjectApi(ctx, obj);
     checkLabels(ctx, obj);
     checkSelector(ctx, obj);
   });
@@ -27,7 +38,9 @@ export function validateObjects(objects: readonly unknown[], options: ValidateOp
   checkIngresses(ctx);
   checkAutoscalers(ctx);
   checkPodReferences(ctx);
+  checkSetApi(ctx);
   for (const pod of ctx.pods) {
+    checkPodTemplateApi(ctx, pod);
     checkPodSecurity(ctx, pod);
     checkContainerPolicy(ctx, pod);
   }

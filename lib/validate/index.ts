@@ -5,3 +5,8 @@ export type { Finding, SchemaResultCache, ValidateOptions, Waiver } from './type
 export { validateObjects, gateErrors, gateWarnings, waivedFindings, formatFinding, assertGate, KstackGateError } from './gate';
 export { waive, declareExternal, collectGateContext, WAIVER_METADATA, EXTERNAL_SECRET_METADATA, EXTERNAL_METADATA } from './constructs';
 export type { GateConstructContext } from './constructs';
+export type { LoadedManifests, LoadOptions, LoadProblem } from './load';
+export type { ManifestsReport, ValidateManifestsOptions } from './manifests';
+export { loadManifests, validateManifests } from './lazy';
+export { gateHeaderLines, readGateHeader, GATE_HEADER_PREFIX } from './header';
+export type { GateHeader, HeaderWaiver } from './header';

@@ -94,7 +94,9 @@ export function checkPodSecurity(ctx: GateContext, pod: PodTemplate): void {
         obj,
         sc.runAsNonRoot === false
           ? `${who} sets runAsNonRoot: false`
-          : `${who} may run as root: runAsNonRoot is set neither on the pod nor on the container`,
+          : podSc.runAsNonRoot === false
+            ? `${who} may run as root: the pod sets runAsNonRoot: false and the container does not override it`
+            : `${who} may run as root: runAsNonRoot is set neither on the pod nor on the container`,
       );
     }
     if (sc.runAsUser === 0) ctx.report('pss/run-as-non-root', obj, `${who} sets runAsUser: 0 (root)`);

@@ -1,4 +1,4 @@
-import { asArray, asRecord, GateContext, isObject, PodTemplate, show } from './context';
+import { asArray, asRecord, GateContext, isObject, listCapped, PodTemplate, show } from './context';
 
 /** True when an image reference has a digest, or a tag other than 'latest'. */
 export function imageProblem(image: unknown): string | undefined {
@@ -40,8 +40,7 @@ export function checkContainerPolicy(ctx: GateContext, pod: PodTemplate): void {
 export function checkNetworkPolicies(ctx: GateContext): void {
   const covered = new Set<PodTemplate>();
   const selectAll = new Set<string>();
-  for (const np of ctx.objects) {
-    if (np.kind !== 'NetworkPolicy') continue;
+  for (const np of ctx.ofKind('NetworkPolicy')) {
     const sel = np.raw.spec?.podSelector;
     if (!isObject(sel)) continue;
     if (Object.keys(asRecord(sel.matchLabels)).length === 0 && asArray(sel.matchExpressions).length === 0) selectAll.add(np.namespace);
@@ -62,15 +61,13 @@ const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 export function checkDisruptionBudgets(ctx: GateContext): void {
   if (!ctx.isProd) return;
   const hpaMax = new Map<string, number>();
-  for (const hpa of ctx.objects) {
-    if (hpa.kind !== 'HorizontalPodAutoscaler') continue;
+  for (const hpa of ctx.ofKind('HorizontalPodAutoscaler')) {
     const ref = hpa.raw.spec?.scaleTargetRef;
     if (isObject(ref)) hpaMax.set(`${hpa.namespace}\0${ref.kind}\0${ref.name}`, Number(hpa.raw.spec?.maxReplicas ?? 1));
   }
   const covered = new Set<PodTemplate>();
-  for (const pdb of ctx.objects) {
-    if (pdb.kind === 'PodDisruptionBudget') for (const p of ctx.podsSelectedBy(pdb.namespace, pdb.raw.spec?.selector ?? {})) covered.add(p);
-  }
+  for (const pdb of ctx.ofKind('PodDisruptionBudget'))
+    for (const p of ctx.podsSelectedBy(pdb.namespace, pdb.raw.spec?.selector ?? {})) covered.add(p);
   for (const pod of ctx.pods) {
     const obj = pod.owner;
     if (!REPLICATED_KINDS.has(obj.kind)) continue;
@@ -83,15 +80,14 @@ export function checkDisruptionBudgets(ctx: GateContext): void {
 }
 
 export function checkSecretLiterals(ctx: GateContext): void {
-  for (const s of ctx.objects) {
-    if (s.kind !== 'Secret') continue;
+  for (const s of ctx.ofKind('Secret')) {
     const keys = [...Object.keys(asRecord(s.raw.data)), ...Object.keys(asRecord(s.raw.stringData))];
     if (keys.length === 0) continue;
     if (ctx.isDev) {
       ctx.report(
         'policy/secret-literal',
         s,
-        `Secret carries literal values (keys ${show(keys)}); tolerated in ${ctx.env} only`,
+        `Secret carries literal values (keys ${listCapped(keys, 5, show)}); tolerated in ${ctx.env} only`,
         undefined,
         'warning',
       );
@@ -99,7 +95,7 @@ export function checkSecretLiterals(ctx: GateContext): void {
       ctx.report(
         'policy/secret-literal',
         s,
-        `Secret carries literal values (keys ${show(keys)}) in ${ctx.env}; they end up in Git and in the rendered YAML`,
+        `Secret carries literal values (keys ${listCapped(keys, 5, show)}) in ${ctx.env}; they end up in Git and in the rendered YAML`,
       );
     }
   }

@@ -1,11 +1,25 @@
-import { asArray, asRecord, GateContext, isObject, Obj, show } from './context';
+import { asArray, asRecord, GateContext, isObject, listCapped, Obj, PodTemplate, show } from './context';
 
 // The gate walks manifests as they are read (untyped JSON): `any` is the honest type of their fields.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+/** Port names of the containers of a list of pod templates, computed once per list (Services sharing a selector share it). */
+const portNamesOf = new WeakMap<readonly PodTemplate[], Set<unknown>>();
+
+function podPortNames(pods: readonly PodTemplate[]): Set<unknown> {
+  let names = portNamesOf.get(pods);
+  if (!names) {
+    names = new Set();
+    for (const pod of pods)
+      for (const { c } of pod.containers) for (const cp of asArray(c.ports)) if (cp?.name !== undefined) names.add(cp.name);
+    portNamesOf.set(pods, names);
+  }
+  return names;
+}
+
 export function checkServices(ctx: GateContext): void {
-  for (const svc of ctx.objects) {
-    if (svc.kind !== 'Service' || svc.raw.spec?.type === 'ExternalName') continue;
+  for (const svc of ctx.ofKind('Service')) {
+    if (svc.raw.spec?.type === 'ExternalName') continue;
     const selector = svc.raw.spec?.selector;
     if (!isObject(selector) || Object.keys(selector).length === 0) continue; // endpoints managed by hand
     const pods = ctx.podsWithLabels(svc.namespace, selector);
@@ -19,20 +33,18 @@ export function checkServices(ctx: GateContext): void {
     }
     for (const p of asArray(svc.raw.spec?.ports)) {
       if (typeof p?.targetPort !== 'string') continue;
-      const ok = pods.some((pod) => pod.containers.some(({ c }) => asArray(c.ports).some((cp) => cp?.name === p.targetPort)));
-      if (!ok)
+      if (!podPortNames(pods).has(p.targetPort))
         ctx.report(
           'ref/service-selector',
           svc,
-          `targetPort ${show(p.targetPort)} is not a port name of the selected pods (${pods.map((x) => x.owner.id).join(', ')})`,
+          `targetPort ${show(p.targetPort)} is not a port name of the selected pods (${listCapped(pods, 5, (x) => x.owner.id)})`,
         );
     }
   }
 }
 
 export function checkIngresses(ctx: GateContext): void {
-  for (const ing of ctx.objects) {
-    if (ing.kind !== 'Ingress') continue;
+  for (const ing of ctx.ofKind('Ingress')) {
     const backends: { where: string; b: any }[] = [];
     if (isObject(ing.raw.spec?.defaultBackend)) backends.push({ where: 'spec.defaultBackend', b: ing.raw.spec.defaultBackend });
     asArray(ing.raw.spec?.rules).forEach((rule, i) =>
@@ -84,8 +96,7 @@ export function checkIngresses(ctx: GateContext): void {
 }
 
 export function checkAutoscalers(ctx: GateContext): void {
-  for (const hpa of ctx.objects) {
-    if (hpa.kind !== 'HorizontalPodAutoscaler') continue;
+  for (const hpa of ctx.ofKind('HorizontalPodAutoscaler')) {
     const ref = hpa.raw.spec?.scaleTargetRef;
     if (!isObject(ref)) continue;
     const target = ctx.find(ref.kind, hpa.namespace, ref.name);
@@ -169,7 +180,7 @@ export function checkPodReferences(ctx: GateContext): void {
       ctx.report(
         RULE_OF[kind],
         obj,
-        `${kind} ${show(name)} is not in ${ns ? `namespace ${ns}` : 'the set'} and not declared external; referenced by ${wheres.slice(0, 3).join(', ')}${wheres.length > 3 ? ` and ${wheres.length - 3} more` : ''}`,
+        `${kind} ${show(name)} is not in ${ns ? `namespace ${ns}` : 'the set'} and not declared external; referenced by ${listCapped(wheres, 3)}`,
       );
     }
   }

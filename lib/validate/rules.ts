@@ -1,4 +1,5 @@
 /** The rule catalogue of the validation gate: one entry per rule id. */
+import { API_RULES } from './apiserver/catalogue';
 
 export type Severity = 'error' | 'warning';
 
@@ -11,6 +12,8 @@ export interface RuleInfo {
   readonly what: string;
   /** Generic advice on how to fix a finding. */
   readonly fix: string;
+  /** Where the rule comes from (the Kubernetes Go file and function it ports, or the tool that refuses the input). */
+  readonly source?: string;
 }
 
 const rules = [
@@ -36,8 +39,10 @@ const rules = [
   {
     id: 'schema/name',
     severity: 'error',
-    what: 'metadata.name and metadata.namespace are DNS-1123 names (labels for Namespaces and Services, at most 52 characters for CronJobs)',
+    what: 'metadata.name and metadata.namespace are valid names for the kind: DNS-1123 subdomains, labels for Namespaces, DNS-1035 labels (starting with a letter) for Services, at most 63 characters for Jobs and 52 for CronJobs',
     fix: "use lower-case letters, digits and '-' (and '.' where subdomains are allowed), starting and ending with a letter or digit",
+    source:
+      'kubernetes pkg/apis/core/validation/validation.go: ValidateObjectMeta, ValidateServiceName (NameIsDNS1035Label), ValidateNamespaceName; batch ValidateCronJobCreate',
   },
   {
     id: 'schema/labels',
@@ -66,8 +71,9 @@ const rules = [
   {
     id: 'schema/volume-mount',
     severity: 'error',
-    what: 'every volumeMount names a volume declared in the pod (or a StatefulSet volumeClaimTemplate); volume names are unique',
+    what: 'every volumeMount names a volume declared in the pod (or a StatefulSet volumeClaimTemplate) at a unique, non-empty mountPath; subPath is relative without ".." and not combined with subPathExpr; volume names are unique',
     fix: 'add the volume to spec.volumes or correct the mount name',
+    source: 'kubernetes pkg/apis/core/validation/validation.go: ValidateVolumeMounts, validateLocalDescendingPath',
   },
   {
     id: 'schema/duplicate-object',
@@ -213,10 +219,10 @@ const rules = [
   },
 ] as const satisfies readonly RuleInfo[];
 
-export type RuleId = (typeof rules)[number]['id'];
+export type RuleId = (typeof rules)[number]['id'] | (typeof API_RULES)[number]['id'];
 
 /** All rules, in report order. */
-export const RULES: readonly RuleInfo[] = rules;
+export const RULES: readonly RuleInfo[] = [...rules, ...(API_RULES satisfies readonly RuleInfo[])];
 
 const byId = new Map<string, RuleInfo>(RULES.map((r) => [r.id, r]));
 

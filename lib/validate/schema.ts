@@ -1,8 +1,10 @@
 import { IANA_SVC_NAME, isDnsLabel, isDnsSubdomain, LABEL_VALUE, QUALIFIED_NAME } from '../internal/patterns';
 import { asArray, asRecord, GateContext, isObject, Obj, selectorMatches, show } from './context';
 import { createHash } from 'crypto';
+import { apiStatus, isBuiltinGroup } from './api-versions';
 
-type ValidateFn = (this: unknown) => void;
+/** Throws when the object fails its schema. */
+type ValidateFn = (raw: unknown) => void;
 
 /** Validators by 'apiVersion/kind', looked up (and their schema modules required) once per process. */
 const validators = new Map<string, ValidateFn | null>();
@@ -11,37 +13,112 @@ const GROUP = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
 const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
-/** The module of the typed model class of apiVersion/kind, or undefined when the name cannot be one. */
-function modelModule(apiVersion: string, kind: string): string | undefined {
-  const slash = apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+/** The package holding the models of a custom-resource group kstack emits or documents. */
+function crdPackage(group: string): string | undefined {
+  if (group === 'argoproj.io') return '@kubernetes-models/argo-cd';
+  if (group === 'cert-manager.io' || group.endsWith('.cert-manager.io')) return '@kubernetes-models/cert-manager';
+  if (group === 'gateway.networking.k8s.io') return '@kubernetes-models/gateway-api';
+  return undefined;
+}
+
+/** The module of the typed model class of apiVersion/kind, or undefined when no package holds it. */
+function modelModule(group: string, version: string, kind: string): string | undefined {
   if (!KIND.test(kind) || !VERSION.test(version) || (group !== '' && !GROUP.test(group))) return undefined;
-  if (group === 'argoproj.io') return `@kubernetes-models/argo-cd/${group}/${version}/${kind}`;
+  const crd = crdPackage(group);
+  if (crd) return `${crd}/${group}/${version}/${kind}`;
+  if (!isBuiltinGroup(group)) return undefined;
   return group === '' ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
 }
 
-/** The `validate()` of the model class for apiVersion/kind; null when no schema is known. Required lazily. */
+/** The `validate()` of the model class for apiVersion/kind; null when no schema is known. Required lazily, never throws. */
 export function validatorFor(apiVersion: string, kind: string): ValidateFn | null {
   const key = `${apiVersion}/${kind}`;
   let fn = validators.get(key);
   if (fn !== undefined) return fn;
   fn = null;
-  const mod = modelModule(apiVersion, kind);
+  const { group, version } = splitApiVersion(apiVersion);
+  const mod = modelModule(group, version, kind);
   if (mod) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const model = require(mod)[kind];
-      if (typeof model?.prototype?.validate === 'function') fn = model.prototype.validate as ValidateFn;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+      if (typeof model?.prototype?.validate === 'function') {
+        const validate = model.prototype.validate as (this: unknown) => void;
+        // The object must be an instance: some model versions (the Gateway API package's) find their
+        // schema through this.constructor, and pass anything that is not theirs. A shallow copy is enough.
+        fn = (raw) => validate.call(Object.assign(Object.create(model.prototype), raw));
+      }
+    } catch {
+      // MODULE_NOT_FOUND, ERR_PACKAGE_PATH_NOT_EXPORTED (Node) or jest's resolver error: no model of that name.
+      fn = null;
     }
   }
   validators.set(key, fn);
   return fn;
 }
 
-const LABEL_NAME_KINDS = new Set(['Namespace', 'Service']);
+/** 'apps/v1' -> { group: 'apps', version: 'v1' }; 'v1' -> { group: '', version: 'v1' }. */
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/** Levenshtein distance, bounded: enough to suggest 'Deployment' for 'Deploymnet'. */
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+function suggestion(kind: string, served: readonly string[]): string {
+  const best = served.map((k) => ({ k, d: distance(kind, k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 3 ? `; did you mean ${best.k}?` : `; it serves ${served.join(', ')}`;
+}
+
+/**
+ * Removed apiVersions, kinds a built-in group does not serve (typos), and versions it does not
+ * serve. Returns false when the object cannot be schema-checked (already reported).
+ */
+export function checkApiVersion(ctx: GateContext, obj: Obj): boolean {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  const status = apiStatus(group, version, obj.kind);
+  const gv = obj.apiVersion;
+  switch (status.status) {
+    case 'removed':
+      ctx.report('api/removed-version', obj, `${gv} ${obj.kind} was removed in Kubernetes ${status.release}; ${status.replacement}`);
+      return false;
+    case 'unknown-kind':
+      ctx.report('api/unknown-kind', obj, `${gv} serves no kind ${show(obj.kind)}${suggestion(obj.kind, status.served)}`);
+      return false;
+    case 'unknown-version':
+      if (/(alpha|beta)\d*$/.test(version)) {
+        ctx.report(
+          'schema/unknown-kind',
+          obj,
+          `${gv} is not served by a default Kubernetes API server (served: ${status.versions.join(', ')}); ${obj.kind} is not schema-checked`,
+        );
+      } else {
+        ctx.report(
+          'api/unknown-kind',
+          obj,
+          `${group || 'the core group'} serves no version ${show(version)} (served: ${status.versions.join(', ')})`,
+        );
+      }
+      return false;
+    default:
+      return true;
+  }
+}
+
+const LABEL_NAME_KINDS = new Set(['Namespace']);
 const PATH_SEGMENT_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 export { isDnsLabel, isDnsSubdomain };
@@ -115,11 +192,15 @@ export function checkOpenApi(ctx: GateContext, obj: Obj): void {
   if (digest !== undefined && cache!.has(digest)) return;
   const validate = validatorFor(obj.apiVersion, obj.kind);
   if (validate === null) {
-    ctx.report('schema/unknown-kind', obj, `no schema is known for ${obj.apiVersion} ${obj.kind}; it is not schema-checked`);
+    ctx.report(
+      'schema/unknown-kind',
+      obj,
+      `no schema is known for ${obj.apiVersion} ${obj.kind} (a custom resource); it is not schema-checked`,
+    );
     return;
   }
   try {
-    validate.call(obj.raw);
+    validate(obj.raw);
     if (digest !== undefined) cache!.add(digest);
   } catch (err) {
     const message = String((err as Error).message ?? err)
@@ -128,9 +209,14 @@ export function checkOpenApi(ctx: GateContext, obj: Obj): void {
     ctx.report(
       'schema/openapi',
       obj,
-      `${obj.kind} fails the ${obj.group.endsWith('argoproj.io') ? 'Argo CD CRD' : 'Kubernetes'} schema: ${message.length > 300 ? `${message.slice(0, 297)}...` : message}`,
+      `${obj.kind} fails the ${schemaName(obj.group)} schema: ${message.length > 300 ? `${message.slice(0, 297)}...` : message}`,
     );
   }
+}
+
+function schemaName(group: string): string {
+  const crd = crdPackage(group);
+  return crd ? `${crd.slice('@kubernetes-models/'.length)} CRD` : 'Kubernetes';
 }
 
 export function checkNames(ctx: GateContext, obj: Obj): void {
@@ -138,6 +224,13 @@ export function checkNames(ctx: GateContext, obj: Obj): void {
   if (PATH_SEGMENT_KINDS.has(kind)) {
     if (name === '.' || name === '..' || /[/%]/.test(name))
       ctx.report('schema/name', obj, `metadata.name must not be '.' or '..' nor contain '/' or '%', got ${show(name)}`);
+  } else if (kind === 'Service' && obj.group === '') {
+    if (!isDnsLabel(name) || !/^[a-z]/.test(name))
+      ctx.report(
+        'schema/name',
+        obj,
+        `metadata.name of a Service must be a DNS-1035 label (a lower-case letter first, at most 63 characters), got ${show(name)}`,
+      );
   } else if (LABEL_NAME_KINDS.has(kind)) {
     if (!isDnsLabel(name))
       ctx.report('schema/name', obj, `metadata.name of a ${kind} must be a DNS-1123 label (at most 63 characters), got ${show(name)}`);
@@ -148,6 +241,12 @@ export function checkNames(ctx: GateContext, obj: Obj): void {
       'schema/name',
       obj,
       `metadata.name of a CronJob must be at most 52 characters (Job names get a suffix), got ${name.length}: ${show(name)}`,
+    );
+  } else if (kind === 'Job' && obj.group === 'batch' && name.length > 63) {
+    ctx.report(
+      'schema/name',
+      obj,
+      `metadata.name of a Job must be at most 63 characters (its pods get it as the batch.kubernetes.io/job-name label), got ${name.length}: ${show(name)}`,
     );
   }
   if (namespace !== '' && !isDnsLabel(namespace))
