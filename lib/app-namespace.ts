@@ -2,6 +2,8 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DESCRIBE, Described } from './description';
+import { namespaceMatchProblem } from './internal/checks/namespace';
+import { requireValid } from './internal/checks/require';
 import { propError } from './internal/errors';
 import { checkName, claimName } from './internal/validation';
 
@@ -51,14 +53,7 @@ export class AppNamespace extends Construct {
     const dnsNamespace = props.dnsNamespace ?? 'kube-system';
     if (name === undefined) throw propError(path, 'name', "must be set when the chart has no namespace, e.g. 'shop'", name);
     checkName(path, 'name', name);
-    if (chartNamespace !== undefined && name !== chartNamespace) {
-      throw propError(
-        path,
-        'name',
-        `must be the chart's namespace (${chartNamespace}): the chart's objects go there, and that namespace would get no default-deny; leave 'name' out`,
-        name,
-      );
-    }
+    requireValid(path, 'name', name, namespaceMatchProblem(name, chartNamespace));
     checkName(path, 'dnsNamespace', dnsNamespace);
     if (podSecurity !== 'restricted' && podSecurity !== 'baseline')
       throw propError(path, 'podSecurity', "must be 'restricted' or 'baseline'", podSecurity);

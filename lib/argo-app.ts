@@ -1,7 +1,8 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DESCRIBE, Described } from './description';
-import { propError, secretPropError } from './internal/errors';
+import { checkRepoUrl } from './internal/checks/url';
+import { propError } from './internal/errors';
 import { checkBoolean, checkInteger, checkName, claimName } from './internal/validation';
 
 export interface ArgoAppProps {
@@ -134,7 +135,7 @@ function checkSettings(path: string, s: Omit<ApplicationDescription, 'syncOption
   checkName(path, 'name', s.name, 253);
   checkName(path, 'namespace', s.namespace);
   checkName(path, 'project', s.project, 253);
-  checkRepoUrl(path, s.repoURL);
+  checkGitUrl(path, s.repoURL);
   if (typeof s.targetRevision !== 'string' || !REVISION.test(s.targetRevision)) {
     throw propError(
       path,
@@ -160,27 +161,10 @@ function checkSettings(path: string, s: Omit<ApplicationDescription, 'syncOption
   checkBoolean(path, 'selfHeal', s.selfHeal);
 }
 
-/**
- * A Git URL Argo CD can clone, without credentials: a user and password (or a token as the user)
- * in the URL would be written to Git and shown in the UI. The value is never echoed.
- */
-function checkRepoUrl(path: string, value: unknown): void {
+/** A Git URL Argo CD can clone, without credentials (checked first: a redacted URL is all an error shows). */
+function checkGitUrl(path: string, value: unknown): void {
+  checkRepoUrl(path, 'repoURL', value);
   if (typeof value !== 'string' || !REPO_URL.test(value)) {
-    if (typeof value === 'string' && /^[a-z+]+:\/\/[^/]*@/i.test(value)) {
-      throw secretPropError(
-        path,
-        'repoURL',
-        'must not carry credentials: register them with Argo CD (a repository Secret) and give the URL without them',
-      );
-    }
     throw propError(path, 'repoURL', "must be a Git URL such as 'https://github.com/acme/app.git' or 'git@github.com:acme/app.git'", value);
-  }
-  const userinfo = /^[a-z+]+:\/\/([^/@]*)@/i.exec(value)?.[1];
-  if (userinfo !== undefined && (/^https?:/i.test(value) || userinfo.includes(':'))) {
-    throw secretPropError(
-      path,
-      'repoURL',
-      'must not carry credentials: register them with Argo CD (a repository Secret) and give the URL without them',
-    );
   }
 }

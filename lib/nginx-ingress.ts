@@ -2,6 +2,8 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { DESCRIBE, Described } from './description';
+import { escapeRegexPath } from './internal/checks/ingress';
+import { claimRoute } from './internal/checks/routes';
 import { propError } from './internal/errors';
 import { namespaceOf } from './internal/labels';
 import { names } from './internal/names';
@@ -151,6 +153,8 @@ export class NginxIngress extends Construct {
 
   private resolve(prop: string, route: RouteProps): RouteDescription {
     const resolved = resolveRoute(this, prop, route, this.host, namespaceOf(this));
+    // One host and path per ingress class in the whole app: ingress-nginx refuses a second Ingress for it.
+    claimRoute(this, `${prop}.path`, this.settings.ingressClassName, this.host, resolved.path);
     this.routeList.push(resolved);
     return resolved;
   }
@@ -182,8 +186,7 @@ export class NginxIngress extends Construct {
             paths: this.routeList
               .filter((r) => r.stripPrefix === strip)
               .map((r) => ({
-                // Route paths are unreserved characters only; '.' is the one a regex reads as "any".
-                path: strip ? `${r.path.replace(/\./g, '\\.')}(/|$)(.*)` : r.path,
+                path: strip ? `${escapeRegexPath(r.path)}(/|$)(.*)` : r.path,
                 pathType: strip ? ('ImplementationSpecific' as const) : ('Prefix' as const),
                 backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
               })),

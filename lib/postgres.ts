@@ -24,6 +24,8 @@ import { checkSecretValue, SecretValue } from './secret-value';
 import { declareExternal } from './validate/constructs';
 import { CheckSpec, ResourceSpec, SecretKeyRef, WorkloadDescription } from './workload';
 import { ClientPolicies } from './internal/network';
+import { requireValid } from './internal/checks/require';
+import { duplicateTargetProblem } from './internal/checks/secret';
 import { BackupDescription, BackupProps } from './backup';
 import { addPostgresBackup, describeBackup, PostgresBackupObjects } from './internal/postgres-backup';
 
@@ -448,13 +450,6 @@ class ExistingPostgres extends Construct implements IPostgres {
 
 /** Each key is a valid Secret key, and no two roles read the same key (one variable per key). */
 function checkSecretKeys(path: string, prop: string, keys: Partial<PostgresSecretKeys>): void {
-  const seen = new Map<string, string>();
-  for (const [role, key] of Object.entries(keys)) {
-    const name = prop === 'key' ? 'key' : `${prop}.${role}`;
-    checkDataKey(path, name, key as string);
-    const other = seen.get(key as string);
-    if (other !== undefined)
-      throw propError(path, name, `must differ from ${prop}.${other}: two settings cannot come from one Secret key`, key);
-    seen.set(key as string, role);
-  }
+  for (const [role, key] of Object.entries(keys)) checkDataKey(path, prop === 'key' ? 'key' : `${prop}.${role}`, key as string);
+  requireValid(path, prop, keys, duplicateTargetProblem(keys));
 }

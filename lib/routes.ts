@@ -6,7 +6,9 @@
 import { IConstruct } from 'constructs';
 import { IConnectable } from './connections';
 import { propError } from './internal/errors';
-import { checkBoolean, checkHost, claimName } from './internal/validation';
+import { ingressHostProblem, routePathProblem } from './internal/checks/ingress';
+import { requireValid } from './internal/checks/require';
+import { checkBoolean, claimName } from './internal/validation';
 import { IServiceEndpoint } from './workload';
 
 /** A Service a router can send requests to: a kstack app service. */
@@ -71,9 +73,6 @@ export interface RouterDescription {
   readonly routes: readonly RouteDescription[];
 }
 
-/** One path segment: unreserved URL characters only (RFC 3986), so no router reads it as a pattern. */
-const SEGMENT = /^[A-Za-z0-9._~-]+$/;
-
 /**
  * A route path as every router can match it the same way: '/' or '/seg/seg' of unreserved
  * characters, no empty, '.' or '..' segment, no trailing '/'. The API server refuses '//', '/./',
@@ -82,19 +81,16 @@ const SEGMENT = /^[A-Za-z0-9._~-]+$/;
  * locations and in the Gateway API's literal prefixes.
  */
 export function checkRoutePath(path: string, prop: string, value: string): void {
-  const expectation =
-    "must be '/' or an absolute path of segments made of letters, digits, '-', '.', '_' and '~' (no '//', '.' or '..' segments, percent-encoding, regex characters or trailing '/'), such as '/api'";
-  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 1024) throw propError(path, prop, expectation, value);
-  if (value === '/') return;
-  const segments = value.slice(1).split('/');
-  if (segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) throw propError(path, prop, expectation, value);
+  requireValid(path, prop, value, routePathProblem(value));
+  if (value.length > 1024) throw propError(path, prop, 'must be at most 1024 characters', value);
+  // '/api' already matches '/api/...'; a trailing '/' would stop it matching '/api' itself in some routers.
+  if (value.length > 1 && value.endsWith('/'))
+    throw propError(path, prop, "must not end with '/' (write '/api', which also matches '/api/...')", value);
 }
 
 /** A router's host: a DNS name, not an IP address (the API server refuses IPs as Ingress and HTTPRoute hosts). */
 export function checkRouterHost(path: string, prop: string, value: string): void {
-  checkHost(path, prop, value);
-  if (/^[0-9.]+$/.test(value))
-    throw propError(path, prop, 'must be a DNS name, not an IP address (Ingress and Gateway API hosts cannot be IPs)', value);
+  requireValid(path, prop, value, ingressHostProblem(value));
 }
 
 /**

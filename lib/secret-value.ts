@@ -1,3 +1,4 @@
+import { checkSecretString } from './internal/checks/secret';
 import { secretPropError } from './internal/errors';
 
 /** Marks SecretValues (Symbol.for, so that two copies of kstack recognise each other's). */
@@ -47,7 +48,6 @@ export function checkSecretValue(path: string, prop: string, value: unknown): Se
       "must be a SecretValue, e.g. SecretValue.unsafePlainText('...') for dev (a plain value is refused so it is never printed)",
     );
   }
-  const text = value.unsafeUnwrap();
-  if (typeof text !== 'string' || text.trim().length === 0) throw secretPropError(path, prop, 'must be a non-empty string');
+  checkSecretString(path, prop, value.unsafeUnwrap());
   return value;
 }

@@ -105,13 +105,13 @@ describe('NginxIngress', () => {
     const { chart, web } = app();
     expect(
       errorOf(() => new NginxIngress(chart, 'ingress', { host: 'https://shop.example.com', routes: [{ path: '/', backend: web }] })),
-    ).toMatch(/^test\/ingress: 'host' must be a lower-case DNS host name.*got "https:\/\/shop.example.com"$/);
+    ).toMatch(/^test\/ingress: 'host' must be a lower-case DNS-1123 subdomain.*got "https:\/\/shop.example.com"$/);
   });
 
   test('fails when a route path is relative', () => {
     const { chart, web } = app();
     expect(errorOf(() => new NginxIngress(chart, 'ingress', { routes: [{ path: 'api', backend: web }] }))).toMatch(
-      /^test\/ingress: 'routes\[0\].path' must be '\/' or an absolute path of segments/,
+      /^test\/ingress: 'routes\[0\].path' must be an absolute path, got "api"$/,
     );
   });
 });

@@ -7,6 +7,7 @@ import { ApiObject, App } from 'cdk8s';
 import {
   AppNamespace,
   ArgoApp,
+  collectGateContext,
   describeStack,
   FastApiBackend,
   KstackPropError,
@@ -16,6 +17,7 @@ import {
   Postgres,
   renderCompose,
   synthesizeEnvironment,
+  validateObjects,
 } from '../lib';
 import { guardDependency } from '../lib/internal/errors';
 import { buildAppStack } from '../stacks/app-stack';
@@ -221,7 +223,7 @@ describe('databases by URL', () => {
       errorOf(() =>
         Postgres.fromExisting(testChart(), 'db', { name: 'db', secretName: 's', secretKeys: { user: 'login', password: 'login' } }),
       ),
-    ).toBe(`test/db: 'secretKeys.password' must differ from secretKeys.user: two settings cannot come from one Secret key, got "login"`);
+    ).toMatch(/^test\/db: 'secretKeys' must map each entry to its own key: 'user' and 'password' both read key 'login', got /);
   });
 });
 
@@ -271,7 +273,7 @@ describe('escape hatches and descriptions of every construct', () => {
 
   test('GIVEN an AppNamespace named unlike its chart WHEN built THEN it fails: the chart namespace would get no default-deny', () => {
     expect(errorOf(() => new AppNamespace(testChart('shop'), 'ns', { name: 'store' }))).toMatch(
-      /^test\/ns: 'name' must be the chart's namespace \(shop\)/,
+      /^test\/ns: 'name' must be the namespace of its chart \(shop\)/,
     );
   });
 });
@@ -306,5 +308,35 @@ describe('dependency errors', () => {
     expect(errorOf(() => new FastApiBackend(testChart(), 'pre-start', { image: 'a:1.0.0', migrationCommand: ['x'] }))).toMatch(
       /^test\/pre-start: 'name' must not be 'pre-start' with a migrationCommand/,
     );
+  });
+});
+
+describe('outbound calls and the gate', () => {
+  /** Seed 002's shape: a chatbot backend that calls api.openai.com, in a default-deny namespace. */
+  function chatbot(allow: boolean) {
+    const chart = testChart();
+    new AppNamespace(chart, 'namespace');
+    const api = new FastApiBackend(chart, 'api', {
+      image: 'ghcr.io/acme/chat:1.0.0',
+      env: { OPENAI_BASE_URL: 'https://api.openai.com/v1' },
+    });
+    if (allow) api.connections.allowTo(Peer.internet(), { ports: [443], hosts: ['api.openai.com'] });
+    return validateObjects(chart.toJson(), { env: 'dev', ...collectGateContext([chart]) }).filter((f) => f.ruleId === 'policy/egress-host');
+  }
+
+  test('GIVEN a backend whose env names an external https host and no egress WHEN gated THEN policy/egress-host warns with the fix', () => {
+    const findings = chatbot(false);
+    expect(findings.map((f) => [f.severity, f.object, f.message])).toEqual([
+      [
+        'warning',
+        'Deployment/shop/api',
+        'env "OPENAI_BASE_URL" names api.openai.com:443, but the NetworkPolicies selecting the pods let nothing out to outside addresses on port 443',
+      ],
+    ]);
+    expect(findings[0].fix).toContain("connections.allowTo(Peer.internet(), { ports: [443], hosts: ['api.openai.com'] })");
+  });
+
+  test('GIVEN the same backend with allowTo(Peer.internet()) on 443 WHEN gated THEN there is no warning', () => {
+    expect(chatbot(true)).toEqual([]);
   });
 });

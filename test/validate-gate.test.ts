@@ -325,6 +325,13 @@ const cases: ReadonlyArray<{ rule: string; given: string; mutate: (objs: any[]) 
   { rule: 'policy/pdb', given: 'a replicated Deployment without a PodDisruptionBudget in prod', mutate: (o) => o.splice(5, 1) },
   { rule: 'policy/network-policy', given: 'no NetworkPolicy selecting the pods', mutate: (o) => o.splice(4, 1) },
   {
+    rule: 'policy/egress-host',
+    given: 'an env value naming an external https host under default-deny egress',
+    mutate: (o) => {
+      o[2].data.PAYMENTS_URL = 'https://api.stripe.com/v1';
+    },
+  },
+  {
     rule: 'policy/secret-literal',
     given: 'a Secret with stringData in prod',
     mutate: (o) =>

@@ -1,4 +1,5 @@
 import { KstackRenderError } from '../errors';
+import { escapeRegexPath } from '../internal/checks/ingress';
 import { showValue } from '../internal/format';
 import { RouteDescription, RouterDescription, routesByPrecedence } from '../routes';
 import { ComposeService } from './types';
@@ -50,7 +51,6 @@ export interface NginxConfOptions {
   readonly statusPort?: number;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 
@@ -187,7 +187,7 @@ function location(r: RouteDescription): string[] {
   const target = `${r.backend.serviceName}:${r.backend.port}`;
   const pass = `            proxy_pass http://${upstreamVariable(r.backend.serviceName)};`;
   if (r.path === '/') return [`        # / -> ${target}`, '        location / {', pass, '        }'];
-  const re = escapeRegex(r.path);
+  const re = escapeRegexPath(r.path);
   if (!r.stripPrefix) return [`        # ${r.path} -> ${target}`, `        location ~ "^${re}(/|$)" {`, pass, '        }'];
   return [
     `        # ${r.path} -> ${target}, prefix stripped ('${r.path}/x' reaches ${r.backend.serviceName} as '/x')`,

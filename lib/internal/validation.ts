@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { mountPathProblem } from './checks/mount';
 import { propError } from './errors';
 import { DATA_KEY, DNS_LABEL, DNS_SUBDOMAIN, ENV_NAME } from './patterns';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
@@ -82,10 +83,7 @@ export function checkHttpPath(path: string, prop: string, value: string): void {
 
 /** A container mount path: absolute, not the root (a volume at '/' would hide the image). */
 export function checkMountPath(path: string, prop: string, value: string): void {
-  checkHttpPath(path, prop, value);
-  if (value === '/' || value.split('/').some((seg) => seg === '..' || seg === '.')) {
-    throw propError(path, prop, "must be an absolute folder other than '/', without '.' or '..' segments, such as '/data'", value);
-  }
+  requireValid(path, prop, value, mountPathProblem(value));
 }
 
 export function checkNonEmpty(path: string, prop: string, value: string): void {

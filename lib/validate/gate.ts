@@ -1,5 +1,6 @@
 import { KstackError } from '../errors';
 import { GateContext } from './context';
+import { checkEgressHosts } from './egress';
 import { checkPodSecurity } from './pod-security';
 import { checkContainerPolicy, checkDisruptionBudgets, checkNetworkPolicies, checkSecretLiterals } from './policy';
 import { checkAutoscalers, checkIngresses, checkPodReferences, checkServices } from './references';
@@ -45,6 +46,7 @@ export function validateObjects(objects: readonly unknown[], options: ValidateOp
     checkContainerPolicy(ctx, pod);
   }
   checkNetworkPolicies(ctx);
+  checkEgressHosts(ctx);
   checkDisruptionBudgets(ctx);
   checkSecretLiterals(ctx);
   return ctx.findings;

@@ -212,6 +212,12 @@ const rules = [
     fix: 'add a NetworkPolicy selecting the pods (AppNamespace adds a default-deny policy covering every pod)',
   },
   {
+    id: 'policy/egress-host',
+    severity: 'warning',
+    what: 'a workload whose env names an external http(s) host can get out to outside addresses on that port when NetworkPolicies restrict its egress',
+    fix: "allow the egress: connections.allowTo(Peer.internet(), { ports: [443], hosts: ['api.example.com'] }) (NetworkPolicy matches addresses, not host names)",
+  },
+  {
     id: 'policy/secret-literal',
     severity: 'error',
     what: 'Secrets carry no literal data/stringData outside dev (a warning in dev, to be waived with a reason)',
