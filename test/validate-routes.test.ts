@@ -16,6 +16,8 @@ import {
 import { GateContext } from '../lib/validate/context';
 import { checkRouters, ROUTE_RULES } from '../lib/validate/routes';
 import { checkIdentity } from '../lib/validate/schema';
+import { environments } from '../stacks/environments';
+import { synthesizeEnv } from '../stacks/synth';
 import { find, testChart } from './util';
 
 /** The checks of lib/validate/routes.ts over a set of objects, as the gate runs them. */
@@ -161,6 +163,27 @@ describe('router gate rules', () => {
       waivers: [{ path: 'test', ruleId: 'policy/retired-controller', reason: 'Minikube ingress addon' }],
     });
     expect(waived.map(formatFinding)).toEqual(['waived: policy/retired-controller on Ingress/shop/ingress: Minikube ingress addon']);
+  });
+
+  test('GIVEN the reference environments WHEN gated by the router rules THEN staging and prod print the retirement notice once each, and dev passes', () => {
+    const lines = Object.values(environments).map((env) => {
+      const result = synthesizeEnv(env);
+      const options = { ...collectGateContext([result.app]), env: env.name };
+      return [
+        env.name,
+        routeFindings(
+          result.files.flatMap((f) => [...f.objects]),
+          options,
+        ).map(formatFinding),
+      ];
+    });
+    const notice = (env: string, ns: string) =>
+      `warning policy/retired-controller [${env}] Ingress/${ns}/ingress (${env}/ingress/Ingress): ingress-nginx is retired (March 2026): see docs/routing.md (2 Ingresses use it: Ingress/${ns}/ingress, Ingress/${ns}/ingress-strip); fix: move the routes to the Gateway API (GatewayRoutes), or waive the rule where ingress-nginx must stay (Minikube ingress addon)`;
+    expect(lines).toEqual([
+      ['dev', []],
+      ['staging', [notice('staging', 'kstack-staging')]],
+      ['prod', [notice('prod', 'kstack-prod')]],
+    ]);
   });
 
   test('GIVEN the rule catalogue entries WHEN listed THEN every rule this file reports has an id, a severity, what it checks and a fix', () => {

@@ -18,6 +18,7 @@ function modelModule(apiVersion: string, kind: string): string | undefined {
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
   if (!KIND.test(kind) || !VERSION.test(version) || (group !== '' && !GROUP.test(group))) return undefined;
   if (group === 'argoproj.io') return `@kubernetes-models/argo-cd/${group}/${version}/${kind}`;
+  if (group === 'gateway.networking.k8s.io') return `@kubernetes-models/gateway-api/${group}/${version}/${kind}`;
   return group === '' ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
 }
 
@@ -32,9 +33,18 @@ export function validatorFor(apiVersion: string, kind: string): ValidateFn | nul
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const model = require(mod)[kind];
-      if (typeof model?.prototype?.validate === 'function') fn = model.prototype.validate as ValidateFn;
+      if (typeof model?.prototype?.validate === 'function') {
+        const validate = model.prototype.validate as ValidateFn;
+        // Validated as an instance: the Gateway API models find their schema through this.constructor
+        // and pass anything that is not theirs. A shallow copy is enough.
+        fn = function (this: unknown) {
+          validate.call(Object.assign(Object.create(model.prototype), this));
+        };
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+      // No model of that name: MODULE_NOT_FOUND, or (a CRD group under kubernetes-models) ERR_PACKAGE_PATH_NOT_EXPORTED.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err;
     }
   }
   validators.set(key, fn);
