@@ -190,7 +190,7 @@ export class GatewayRoutes extends Construct {
 
   /** Validates and records one route, and admits the data plane to its Service. */
   private add(prop: string, route: RouteProps): void {
-    const resolved = resolveRoute(this, prop, route, this.host, namespaceOf(this));
+    const resolved = resolveRoute(this, prop, route, this.host, namespaceOf(this), 'gateway-route');
     this.routeList.push(resolved);
     admitRouterDataPlane(
       { router: this, routerName: this.name, host: this.host, dataPlaneNamespace: this.dataPlaneNamespace, admissions: this.admissions },

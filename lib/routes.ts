@@ -120,8 +120,10 @@ export function checkRouterHost(path: string, prop: string, value: string): void
 }
 
 /**
- * Validates one route and records its host+path for the namespace, so that two routers (or one
- * router twice) can never claim the same request path. Returns its description.
+ * Validates one route and records its host+path for the namespace, so that two routers of one
+ * family (or one router twice) can never claim the same request path. Routers of different
+ * families (an NginxIngress and GatewayRoutes, served by different data planes) may: that is the
+ * migration from one to the other, where DNS decides which one gets the traffic. Returns its description.
  */
 export function resolveRoute(
   scope: IConstruct,
@@ -129,6 +131,7 @@ export function resolveRoute(
   route: RouteProps,
   host: string | undefined,
   namespace: string | undefined,
+  family = 'route',
 ): RouteDescription {
   const path = scope.node.path;
   if (route === null || typeof route !== 'object')
@@ -151,7 +154,7 @@ export function resolveRoute(
   if (stripPrefix && route.path === '/')
     throw propError(path, `${prop}.stripPrefix`, "must be false for the path '/' (there is no prefix to strip)", true);
   const key = `${host ?? '*'}${route.path}`;
-  claimName(scope, 'route', namespace, key, `${prop}.path`, () => `already routes ${key} (a host and path may be routed once)`, route.path);
+  claimName(scope, family, namespace, key, `${prop}.path`, () => `already routes ${key} (a host and path may be routed once)`, route.path);
   return {
     path: route.path,
     stripPrefix,

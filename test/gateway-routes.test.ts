@@ -225,9 +225,20 @@ describe('GatewayRoutes', () => {
     );
   });
 
-  test('fails when NginxIngress and GatewayRoutes claim the same host and path in one namespace', () => {
+  test('GIVEN an NginxIngress and GatewayRoutes on the same host and path (the migration) WHEN synthesized THEN both render', () => {
     const { chart, web } = app();
-    new NginxIngress(chart, 'routes', { host: 'a.example.com', routes: [{ path: '/', backend: web }] });
+    new NginxIngress(chart, 'ingress', { host: 'a.example.com', routes: [{ path: '/', backend: web }] });
+    new GatewayRoutes(chart, 'routes', { host: 'a.example.com', gateway: { name: 'gw' }, routes: [{ path: '/', backend: web }] });
+    const objects = chart.toJson();
+    expect(find(objects, 'Ingress', 'ingress').spec.rules[0].host).toBe('a.example.com');
+    expect(find(objects, 'HTTPRoute', 'routes').spec.hostnames).toEqual(['a.example.com']);
+    // Compose serves one nginx: it cannot serve both, and says so.
+    expect(errorOf(() => renderCompose(chart))).toMatch(/^compose: test\/routes and test\/ingress both route \//);
+  });
+
+  test('fails when two GatewayRoutes claim the same host and path in one namespace', () => {
+    const { chart, web } = app();
+    new GatewayRoutes(chart, 'routes', { host: 'a.example.com', gateway: { name: 'gw' }, routes: [{ path: '/', backend: web }] });
     expect(
       errorOf(
         () => new GatewayRoutes(chart, 'more', { host: 'a.example.com', gateway: { name: 'gw' }, routes: [{ path: '/', backend: web }] }),
