@@ -74,6 +74,14 @@ export interface NginxIngressRouter {
 /** Which router an environment uses (docs/routing.md compares them). */
 export type RouterConfig = GatewayApiRouter | NginxIngressRouter;
 
+/** The routers the reference environments choose from (docs/routing.md compares them). */
+export const routers = {
+  /** k3d/k3s: the Gateway API through the bundled Traefik (bin/k3d-up.sh enables its provider): a Gateway of class 'traefik' on its web entrypoint (port 8000 in the pod, 80 on the host); Traefik runs in kube-system. */
+  k3dTraefik: { kind: 'gateway-api', createGateway: { gatewayClassName: 'traefik', port: 8000 }, dataPlaneNamespace: 'kube-system' },
+  /** ingress-nginx (retired March 2026): Minikube's ingress addon and clusters that still run it. */
+  ingressNginx: { kind: 'nginx-ingress' },
+} as const satisfies Record<string, RouterConfig>;
+
 /** Everything that differs between environments, as typed data (name, namespace, app and version: EnvironmentProps). */
 export interface EnvConfig extends EnvironmentProps {
   /** Public host name. */
@@ -106,9 +114,8 @@ export const dev: EnvConfig = {
   namespace: 'kstack-dev',
   version: 'dev',
   host: 'app.localhost',
-  // k3d's bundled Traefik serves the Gateway API once bin/k3d-up.sh enables its provider: a Gateway
-  // of class 'traefik' on its web entrypoint (port 8000 in the pod, 80 on the host); Traefik runs in kube-system.
-  router: { kind: 'gateway-api', createGateway: { gatewayClassName: 'traefik', port: 8000 }, dataPlaneNamespace: 'kube-system' },
+  // On Minikube (its ingress addon is ingress-nginx) use routers.ingressNginx: docs/routing.md.
+  router: routers.k3dTraefik,
   backend: {
     image: 'localhost:5000/kstack-backend',
     replicas: 1,
@@ -130,7 +137,7 @@ export const staging: EnvConfig = {
   namespace: 'kstack-staging',
   host: 'staging.kstack.example.com',
   tls: { clusterIssuer: 'letsencrypt-staging' },
-  router: { kind: 'nginx-ingress' },
+  router: routers.ingressNginx,
   backend: { image: 'ghcr.io/kstack-dev/kstack-backend', autoscaling: { minReplicas: 2, maxReplicas: 4 } },
   frontend: { image: 'ghcr.io/kstack-dev/kstack-frontend', autoscaling: { minReplicas: 2, maxReplicas: 4 } },
   database: { kind: 'in-cluster', storageSize: '5Gi', backup: { schedule: '0 3 * * *', retentionDays: 7, size: '5Gi' } },
@@ -142,7 +149,7 @@ export const prod: EnvConfig = {
   namespace: 'kstack-prod',
   host: 'app.kstack.example.com',
   tls: { clusterIssuer: 'letsencrypt-prod' },
-  router: { kind: 'nginx-ingress' },
+  router: routers.ingressNginx,
   backend: {
     image: 'ghcr.io/kstack-dev/kstack-backend',
     autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
