@@ -15,11 +15,18 @@ const Module = require('module');
 
 const CACHE_VERSION = 'v1';
 // Loaded lazily, per kind, by the validation gate (lib/validate/schema.ts): not in the eager bundle.
-const LAZY = new Set(['kubernetes-models', '@kubernetes-models/argo-cd']);
+const LAZY = new Set([
+  'kubernetes-models',
+  '@kubernetes-models/argo-cd',
+  '@kubernetes-models/cert-manager',
+  '@kubernetes-models/gateway-api',
+]);
 // The models of the kinds kstack's constructs produce, as the gate requires them; any other kind
 // loads from node_modules.
 const SCHEMA_MODULES = [
   '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application',
+  '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway',
+  '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute',
   'kubernetes-models/apps/v1/Deployment',
   'kubernetes-models/apps/v1/StatefulSet',
   'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
