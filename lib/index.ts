@@ -11,6 +11,7 @@ export * from './postgres';
 export * from './fastapi-backend';
 export * from './next-frontend';
 export * from './nginx-ingress';
+export * from './gateway-routes';
 export * from './argo-app';
 export * from './app-namespace';
 export * from './compose';

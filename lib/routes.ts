@@ -8,7 +8,8 @@ import { IConnectable } from './connections';
 import { propError } from './internal/errors';
 import { ingressHostProblem, routePathProblem } from './internal/checks/ingress';
 import { requireValid } from './internal/checks/require';
-import { checkBoolean, claimName } from './internal/validation';
+import { namespaceOf } from './internal/labels';
+import { checkBoolean, checkInteger, claimName } from './internal/validation';
 import { IServiceEndpoint } from './workload';
 
 /** A Service a router can send requests to: a kstack app service. */
@@ -73,6 +74,27 @@ export interface RouterDescription {
   readonly routes: readonly RouteDescription[];
 }
 
+/** What a router construct knows of itself, for {@link describeRouter}. */
+export type RouterSettings = IConstruct & Pick<RouterDescription, 'name' | 'host' | 'maxBodySize' | 'proxyTimeoutSeconds' | 'routes'>;
+
+/** A router construct's description (NginxIngress and GatewayRoutes describe themselves through it). */
+export function describeRouter(
+  router: RouterSettings,
+  kind: RouterDescription['kind'],
+  tls: RouterTlsDescription | undefined,
+): RouterDescription {
+  return {
+    name: router.name,
+    namespace: namespaceOf(router),
+    kind,
+    host: router.host,
+    tls,
+    maxBodySize: router.maxBodySize,
+    proxyTimeoutSeconds: router.proxyTimeoutSeconds,
+    routes: router.routes,
+  };
+}
+
 /**
  * A route path as every router can match it the same way: '/' or '/seg/seg' of unreserved
  * characters, no empty, '.' or '..' segment, no trailing '/'. The API server refuses '//', '/./',
@@ -94,8 +116,10 @@ export function checkRouterHost(path: string, prop: string, value: string): void
 }
 
 /**
- * Validates one route and records its host+path for the namespace, so that two routers (or one
- * router twice) can never claim the same request path. Returns its description.
+ * Validates one route and records its host+path for the namespace, so that two routers of one
+ * family (or one router twice) can never claim the same request path. Routers of different
+ * families (an NginxIngress and GatewayRoutes, served by different data planes) may: that is the
+ * migration from one to the other, where DNS decides which one gets the traffic. Returns its description.
  */
 export function resolveRoute(
   scope: IConstruct,
@@ -103,6 +127,7 @@ export function resolveRoute(
   route: RouteProps,
   host: string | undefined,
   namespace: string | undefined,
+  family = 'route',
 ): RouteDescription {
   const path = scope.node.path;
   if (route === null || typeof route !== 'object')
@@ -125,7 +150,7 @@ export function resolveRoute(
   if (stripPrefix && route.path === '/')
     throw propError(path, `${prop}.stripPrefix`, "must be false for the path '/' (there is no prefix to strip)", true);
   const key = `${host ?? '*'}${route.path}`;
-  claimName(scope, 'route', namespace, key, `${prop}.path`, () => `already routes ${key} (a host and path may be routed once)`, route.path);
+  claimName(scope, family, namespace, key, `${prop}.path`, () => `already routes ${key} (a host and path may be routed once)`, route.path);
   return {
     path: route.path,
     stripPrefix,
@@ -139,24 +164,90 @@ export function routesByPrecedence(routes: readonly RouteDescription[]): RouteDe
 }
 
 /**
- * Where a request path goes under the route model (the semantics every rendering must have):
- * the route whose prefix matches on a segment boundary, longest first; the path the upstream
- * sees (prefix removed when stripPrefix, '/' at least). Undefined when no route matches (404).
+ * Where a request goes under the route model (the semantics every rendering must have), for a
+ * request target as the client sends it ('/api/items?x=1'):
+ * - the path is matched in its canonical form ({@link canonicalRequestPath}: percent-decoded,
+ *   '//' merged, '.' and '..' segments resolved), as nginx (Compose, ingress-nginx) does before it
+ *   chooses a location and as Gateway data planes do before matching;
+ * - the route is the one whose prefix matches on a segment boundary ('/api' matches '/api',
+ *   '/api/' and '/api/x', never '/apix'), case-sensitively, the longest prefix first;
+ * - the upstream sees the request target unchanged, or, when the route strips its prefix, the
+ *   rest of the canonical path ('/' at least), re-encoded as nginx re-encodes a rewritten URI
+ *   ({@link encodeUpstreamPath}), with the query string as received.
+ * Undefined when no route matches (404) or the path is malformed (400: bad percent-encoding,
+ * '..' above the root).
  */
 export function routeRequest(
   routes: readonly RouteDescription[],
-  requestPath: string,
+  requestTarget: string,
 ): { route: RouteDescription; upstreamPath: string } | undefined {
-  const [pathPart, query] = splitQuery(requestPath);
+  const [rawPath, query] = splitQuery(requestTarget);
+  const path = canonicalRequestPath(rawPath);
+  if (path === undefined) return undefined;
   for (const route of routesByPrecedence(routes)) {
     const p = route.path;
-    const matches = p === '/' || pathPart === p || pathPart.startsWith(`${p}/`);
+    const matches = p === '/' || path === p || path.startsWith(`${p}/`);
     if (!matches) continue;
-    if (!route.stripPrefix) return { route, upstreamPath: requestPath };
-    const rest = pathPart.slice(p.length);
-    return { route, upstreamPath: `${rest.startsWith('/') ? rest : `/${rest}`}${query}` };
+    if (!route.stripPrefix) return { route, upstreamPath: requestTarget };
+    const rest = path.slice(p.length);
+    // An empty query ('/api?') is dropped, as nginx appends '?args' only when there are some.
+    return { route, upstreamPath: `${encodeUpstreamPath(rest.startsWith('/') ? rest : `/${rest}`)}${query === '?' ? '' : query}` };
   }
   return undefined;
+}
+
+/**
+ * The canonical form of a request path, as routers match it: every %XX decoded to its octet
+ * (one character per octet, so 'caf%C3%A9' becomes 'caf\u00c3\u00a9'), runs of '/' merged, then
+ * '.' and '..' segments resolved (RFC 3986 section 5.2.4). Undefined for a malformed path (a
+ * '%' not followed by two hex digits, an encoded NUL, '..' above the root), which nginx refuses
+ * with 400.
+ */
+export function canonicalRequestPath(rawPath: string): string | undefined {
+  if (!rawPath.startsWith('/')) return undefined;
+  let decoded = '';
+  for (let i = 0; i < rawPath.length; i++) {
+    const c = rawPath[i];
+    if (c !== '%') {
+      decoded += c;
+      continue;
+    }
+    const hex = rawPath.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex) || hex === '00') return undefined;
+    decoded += String.fromCharCode(parseInt(hex, 16));
+    i += 2;
+  }
+  const out: string[] = [];
+  const segments = decoded
+    .replace(/\/{2,}/g, '/')
+    .split('/')
+    .slice(1);
+  for (const [i, seg] of segments.entries()) {
+    const last = i === segments.length - 1;
+    if (seg === '.' || seg === '..') {
+      if (seg === '..' && out.pop() === undefined) return undefined;
+      if (last) out.push('');
+      continue;
+    }
+    out.push(seg);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** Octets nginx percent-encodes in a rewritten URI it proxies (ngx_escape_uri, NGX_ESCAPE_URI): controls, space, '#', '%', '?', DEL and non-ASCII. */
+// eslint-disable-next-line no-control-regex -- nginx escapes control octets, so the pattern must name them
+const ESCAPED_IN_URI = /[\x00-\x20#%?\x7f-\xff]/g;
+
+/** A canonical path (one character per octet) as the upstream receives it after a rewrite: '/caf\u00c3\u00a9 x' -> '/caf%C3%A9%20x'. */
+export function encodeUpstreamPath(path: string): string {
+  return path.replace(ESCAPED_IN_URI, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** Checks the limits every router carries for Compose's nginx (and ingress-nginx): body size and proxy timeout. */
+export function checkRouterLimits(path: string, maxBodySize: string, proxyTimeoutSeconds: number): void {
+  if (typeof maxBodySize !== 'string' || !/^\d{1,9}[kmg]?$/.test(maxBodySize))
+    throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
+  checkInteger(path, 'proxyTimeoutSeconds', proxyTimeoutSeconds, 1, 3600);
 }
 
 function splitQuery(requestPath: string): [string, string] {

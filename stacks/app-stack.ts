@@ -4,11 +4,13 @@ import {
   ArgoApp,
   environmentChart,
   FastApiBackend,
+  GatewayRoutes,
   IPostgres,
   KstackPropError,
   NextFrontend,
   NginxIngress,
   Postgres,
+  RouteProps,
   StackBuild,
   waive,
 } from '../lib';
@@ -23,7 +25,10 @@ export interface AppStack extends StackBuild {
   readonly backend: FastApiBackend;
   readonly frontend: NextFrontend;
   readonly database: IPostgres;
-  readonly ingress: NginxIngress;
+  /** The environment's router (EnvConfig.router): GatewayRoutes or NginxIngress. */
+  readonly router: GatewayRoutes | NginxIngress;
+  /** @deprecated use `router` (the same construct; it is no longer always an NginxIngress). */
+  readonly ingress: GatewayRoutes | NginxIngress;
 }
 
 /**
@@ -36,7 +41,7 @@ function checkEnvShape(env: EnvConfig): void {
   for (const section of ['backend', 'frontend', 'database'] as const) {
     if (!isObject(env?.[section])) throw KstackPropError.of(at, section, 'must be an object', env?.[section]);
   }
-  for (const section of ['tls', 'argo', 'build'] as const) {
+  for (const section of ['tls', 'argo', 'build', 'router'] as const) {
     if (env[section] !== undefined && !isObject(env[section]))
       throw KstackPropError.of(at, section, 'must be an object (or left out)', env[section]);
   }
@@ -47,6 +52,9 @@ function checkEnvShape(env: EnvConfig): void {
       throw KstackPropError.of(at, `${service}.image`, "must be an image repository without tag, such as 'ghcr.io/acme/api'", image);
     }
   }
+  const router: unknown = env.router?.kind;
+  if (router !== 'gateway-api' && router !== 'nginx-ingress')
+    throw KstackPropError.of(at, 'router.kind', "must be 'gateway-api' or 'nginx-ingress'", router);
   const kind: unknown = env.database.kind;
   if (kind !== 'in-cluster' && kind !== 'managed') throw KstackPropError.of(at, 'database.kind', "must be 'in-cluster' or 'managed'", kind);
 }
@@ -65,6 +73,33 @@ function database(chart: Chart, env: EnvConfig): IPostgres {
     waive(postgres, 'policy/secret-literal', 'dev only: a throwaway password for a local cluster (Postgres refuses a literal outside dev)');
   }
   return postgres;
+}
+
+/**
+ * The environment's router. Its construct id stays 'ingress' whichever the kind (ids are public
+ * API); the Gateway API takes the environment's TLS on the Gateway it creates.
+ */
+function routerOf(chart: Chart, env: EnvConfig, routes: RouteProps[]): GatewayRoutes | NginxIngress {
+  const r = env.router;
+  if (r.kind === 'nginx-ingress') {
+    return new NginxIngress(chart, 'ingress', {
+      host: env.host,
+      tls: env.tls ? { clusterIssuer: env.tls.clusterIssuer } : undefined,
+      routes,
+      ingressClassName: r.ingressClassName,
+      controllerNamespace: r.controllerNamespace,
+    });
+  }
+  if (env.tls && r.gateway)
+    throw KstackPropError.of(env.name, 'tls', 'must be left out with router.gateway (TLS is configured on that Gateway)', env.tls);
+  return new GatewayRoutes(chart, 'routes', {
+    name: 'app',
+    host: env.host,
+    gateway: r.gateway,
+    createGateway: r.createGateway && { ...r.createGateway, tls: env.tls ? { clusterIssuer: env.tls.clusterIssuer } : undefined },
+    dataPlaneNamespace: r.dataPlaneNamespace,
+    routes,
+  });
 }
 
 /** Composes the reference app (Next.js + FastAPI + PostgreSQL + ingress + Argo CD) for one environment. */
@@ -95,14 +130,10 @@ export function buildAppStack(app: App, env: EnvConfig): AppStack {
     api: backend,
   });
 
-  const ingress = new NginxIngress(chart, 'ingress', {
-    host: env.host,
-    tls: env.tls ? { clusterIssuer: env.tls.clusterIssuer } : undefined,
-    routes: [
-      { path: '/', backend: frontend },
-      { path: '/api', backend, stripPrefix: true },
-    ],
-  });
+  const router = routerOf(chart, env, [
+    { path: '/', backend: frontend },
+    { path: '/api', backend, stripPrefix: true },
+  ]);
 
   let argoChart: Chart | undefined;
   if (env.argo) {
@@ -116,5 +147,5 @@ export function buildAppStack(app: App, env: EnvConfig): AppStack {
   }
   const files: Record<string, Chart> = { 'app.k8s.yaml': chart };
   if (argoChart) files['argocd/application.k8s.yaml'] = argoChart;
-  return { chart, argoChart, backend, frontend, database: db, ingress, files };
+  return { chart, argoChart, backend, frontend, database: db, router, ingress: router, files };
 }

@@ -324,7 +324,8 @@ describe('compose: nginx.conf', () => {
   });
 
   test('GIVEN the same rule as the Ingress WHEN applied to paths THEN /api/items?x maps to /items?x and /apix is not matched', () => {
-    const result = dev();
+    // staging keeps NginxIngress (dev routes through the Gateway API: test/routing-table.test.ts compares all three).
+    const result = synthesizeEnv(environments.staging);
     const k8sIngress = result.files[0].objects.find((o) => o.kind === 'Ingress' && o.metadata.name === 'ingress-strip') as any;
     expect(k8sIngress.metadata.annotations['nginx.ingress.kubernetes.io/rewrite-target']).toBe('/$2');
     expect(k8sIngress.spec.rules[0].http.paths[0].path).toBe('/api(/|$)(.*)');

@@ -74,8 +74,8 @@ describe('renderGraph', () => {
     expect(mermaid.startsWith('flowchart LR\n')).toBe(true);
     expect(mermaid).toContain('subgraph ns_kstack_dev_box["namespace kstack-dev"]');
     expect(mermaid).toContain('w_db[("db (database, :5432)")]');
-    expect(mermaid).toContain('r_ingress -- "/api (prefix stripped)" --> w_api');
-    expect(mermaid).toContain('r_ingress -- "/" --> w_web');
+    expect(mermaid).toContain('r_app -- "/api (prefix stripped)" --> w_api');
+    expect(mermaid).toContain('r_app -- "/" --> w_web');
     expect(mermaid).toContain('w_web -- ":8000" --> w_api');
     expect(mermaid).toContain('w_api -- ":5432" --> w_db');
     expect(mermaid).toContain('w_api -- ":443 api.openai.com" --> net_internet');

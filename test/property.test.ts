@@ -86,6 +86,11 @@ const validEnv: fc.Arbitrary<EnvConfig> = fc
     ),
     secretName: fc.constantFrom('db-credentials', 'neon.credentials', 'pg'),
     argo: fc.boolean(),
+    router: fc.constantFrom<EnvConfig['router']>(
+      { kind: 'nginx-ingress' },
+      { kind: 'gateway-api', createGateway: { gatewayClassName: 'traefik', port: 8000 }, dataPlaneNamespace: 'kube-system' },
+      { kind: 'gateway-api', createGateway: { gatewayClassName: 'eg' }, dataPlaneNamespace: 'envoy-gateway-system' },
+    ),
   })
   .map((g) => ({
     name: g.name,
@@ -94,6 +99,7 @@ const validEnv: fc.Arbitrary<EnvConfig> = fc
     version: g.version,
     host: `${g.sub}.example.com`,
     tls: g.tls ? { clusterIssuer: g.tls } : undefined,
+    router: g.router,
     backend: g.backend,
     frontend: g.frontend,
     database: g.inCluster

@@ -15,9 +15,10 @@ function objectsOf(env: string): K8sObject[] {
   return synthesizeEnv(environments[env]).files.flatMap((f) => [...f.objects]);
 }
 
-/** kubernetes-models / @kubernetes-models/argo-cd module of an object's apiVersion and kind. */
+/** kubernetes-models / @kubernetes-models/argo-cd / @kubernetes-models/gateway-api module of an object's apiVersion and kind. */
 function schemaModule(obj: K8sObject): string {
   if (obj.apiVersion === 'argoproj.io/v1alpha1') return `@kubernetes-models/argo-cd/argoproj.io/v1alpha1/${obj.kind}`;
+  if (obj.apiVersion === 'gateway.networking.k8s.io/v1') return `@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/${obj.kind}`;
   return `kubernetes-models/${obj.apiVersion}/${obj.kind}`;
 }
 
@@ -32,7 +33,7 @@ describe.each(ENV_NAMES)('the %s stack', (env) => {
     ).toMatchSnapshot();
   });
 
-  test('every object validates against the Kubernetes or Argo CD schema', () => {
+  test('every object validates against the Kubernetes, Argo CD or Gateway API schema', () => {
     for (const obj of objects) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(schemaModule(obj));
@@ -113,8 +114,29 @@ describe('environment differences', () => {
     expect(find(objects, 'Deployment', 'api').spec.replicas).toBe(1);
     expect(find(objects, 'StatefulSet', 'db')).toBeDefined();
     expect(find(objects, 'Secret', 'db-credentials').stringData.password).toBeDefined();
-    expect(find(objects, 'Ingress', 'ingress').spec.tls).toBeUndefined();
+    expect(find(objects, 'Gateway', 'app').spec.listeners.map((l: any) => l.protocol)).toEqual(['HTTP']);
     expect(findAll(objects, 'Application')).toHaveLength(0);
+  });
+
+  test("dev: routes through the Gateway API on k3d's Traefik, with no Ingress; staging and prod keep NginxIngress", () => {
+    const dev = objectsOf('dev');
+    expect(findAll(dev, 'Ingress')).toHaveLength(0);
+    expect(find(dev, 'Gateway', 'app').spec).toMatchObject({ gatewayClassName: 'traefik', listeners: [{ name: 'http', port: 8000 }] });
+    const route = find(dev, 'HTTPRoute', 'app');
+    expect(route.spec.parentRefs).toEqual([{ name: 'app' }]);
+    expect(route.spec.hostnames).toEqual(['app.localhost']);
+    expect(route.spec.rules.map((r: any) => [r.matches[0].path.value, r.backendRefs[0].name, r.filters?.[0].type ?? 'none'])).toEqual([
+      ['/api', 'api', 'URLRewrite'],
+      ['/', 'web', 'none'],
+    ]);
+    expect(find(dev, 'NetworkPolicy', 'api-allow-ingress-app').spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
+    ]);
+    for (const env of ['staging', 'prod']) {
+      const objects = objectsOf(env);
+      expect(findAll(objects, 'HTTPRoute')).toHaveLength(0);
+      expect(find(objects, 'Ingress', 'ingress').spec.ingressClassName).toBe('nginx');
+    }
   });
 
   test('staging: HPA, backups, TLS via cert-manager, Argo CD, no literal Secret', () => {

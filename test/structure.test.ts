@@ -33,7 +33,7 @@ function devWithAdditions() {
       const s = buildAppStack(app, env);
       s.backend.addEnv('FEATURE_FLAGS', 'search,export');
       s.backend.addSecretEnv('OPENAI_API_KEY', { name: 'openai', key: 'api-key' });
-      s.ingress.addRoute({ path: '/admin', backend: s.backend, stripPrefix: true });
+      s.router.addRoute({ path: '/admin', backend: s.backend, stripPrefix: true });
       return s;
     },
   };
@@ -49,8 +49,13 @@ describe('additions methods reach every target', () => {
     for (const c of [...spec.containers, ...spec.initContainers]) {
       expect(c.env).toContainEqual({ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'openai', key: 'api-key' } } });
     }
-    const rewrite = find(objects, 'Ingress', 'ingress-strip');
-    expect(rewrite.spec.rules[0].http.paths.map((p: { path: string }) => p.path)).toEqual(['/api(/|$)(.*)', '/admin(/|$)(.*)']);
+    // dev routes through the Gateway API: the added route is a rule of the HTTPRoute, with its prefix rewrite.
+    const route = find(objects, 'HTTPRoute', 'app');
+    expect(route.spec.rules.map((r: any) => [r.matches[0].path.value, r.filters?.[0].urlRewrite.path.replacePrefixMatch])).toEqual([
+      ['/admin', '/'],
+      ['/api', '/'],
+      ['/', undefined],
+    ]);
     // The added Secret is declared external: the gate passes without flags.
     expect(result.findings.filter((f) => f.severity === 'error' && !f.waived)).toEqual([]);
   });

@@ -53,4 +53,6 @@ export const names = {
       .toLowerCase();
     return slug === '' ? 'scratch' : label(slug);
   },
+  /** HTTPRoute of a Gateway API router that redirects plain HTTP to HTTPS (when its created Gateway has TLS). */
+  httpsRedirectRoute: (router: string) => `${router}-https-redirect`,
 } as const;
