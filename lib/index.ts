@@ -10,3 +10,4 @@ export * from './compose';
 export * from './errors';
 export * from './validate';
 export * from './synth';
+export * from './output';
