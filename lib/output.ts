@@ -5,21 +5,12 @@ import { performance } from 'perf_hooks';
 import { KstackIoError } from './errors';
 import { propError } from './internal/errors';
 import { showValue } from './internal/format';
-import {
-  ContentWritten,
-  errnoOf,
-  fileSha256,
-  fsyncFolder,
-  io,
-  ioError,
-  makeFolders,
-  OutputContent,
-  statOrNone,
-  writeFileDurably,
-} from './internal/io';
+import { errnoOf, fileSha256, fsyncFolder, io, ioError, makeFolders, statOrNone, writeFileDurably } from './internal/io';
 import { acquireLock, HeldLock, processExists } from './internal/output-lock';
 
-export type { OutputContent } from './internal/io';
+import type { ContentWritten, OutputContent } from './internal/output-types';
+
+export type { ContentWritten, OutputContent } from './internal/output-types';
 
 /**
  * Atomic output: a set of files replaces the previous set in a folder so that a kill at any
@@ -101,6 +92,13 @@ export function writeOutput(dir: string, files: OutputFiles, options: WriteOutpu
     let journal: Journal;
     try {
       journal = planSwap(out, entries, staged, record);
+      if (journal.moves.length + journal.removes.length + journal.clear.length === 0) {
+        // The folder holds this output already: nothing to swap, nothing to make durable.
+        removeQuietly(staged.folder);
+        if (JSON.stringify(record) !== JSON.stringify(journal.record)) writeSealed(out, 'record', { files: journal.record });
+        return written(out, entries, journal, 0);
+      }
+      if (out.durable) syncStaged(staged, journal);
       if (!out.lock.held())
         throw new KstackIoError(`cannot write ${showValue(out.dir, 200)}: another run took its lock; run again`, out.dir);
       writeSealed(out, 'journal', journal);
@@ -108,17 +106,15 @@ export function writeOutput(dir: string, files: OutputFiles, options: WriteOutpu
       removeQuietly(staged.folder);
       throw err;
     }
-    const swapMs = applyJournal(out, journal);
-    return {
-      dir: out.dir,
-      files: entries.map(([rel]) => rel),
-      changed: journal.moves.map(([, rel]) => rel),
-      removed: journal.removes,
-      swapMs,
-    };
+    return written(out, entries, journal, applyJournal(out, journal));
   } finally {
     out.lock.release();
   }
+}
+
+function written(out: OpenOutput, entries: readonly [string, OutputContent][], journal: Journal, swapMs: number): OutputWritten {
+  const changed = journal.moves.map(([, rel]) => rel);
+  return { dir: out.dir, files: entries.map(([rel]) => rel), changed, removed: journal.removes, swapMs };
 }
 
 /**
@@ -322,13 +318,27 @@ function stage(out: OpenOutput, entries: readonly [string, OutputContent][]): St
   const folder = path.join(out.state, name);
   io(folder, 'create the staging folder', () => fs.mkdirSync(folder));
   try {
-    const digests = entries.map(([, content], i) => writeFileDurably(path.join(folder, String(i)), content, out.durable));
-    if (out.durable) fsyncFolder(folder);
+    // Synced later, and only the files that replace others (syncStaged): unchanged ones are dropped.
+    const digests = entries.map(([, content], i) => writeFileDurably(path.join(folder, String(i)), content, false));
     return { folder, digests };
   } catch (err) {
     removeQuietly(folder);
     throw err;
   }
+}
+
+/** fsync of the staged files the pass moves, and of their folder: they must be on disk before the journal. */
+function syncStaged(staged: Staged, journal: Journal): void {
+  for (const [i] of journal.moves) {
+    const file = path.join(staged.folder, String(i));
+    const fd = io(file, 'open', () => fs.openSync(file, 'r'));
+    try {
+      io(file, 'sync', () => fs.fsyncSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  fsyncFolder(staged.folder);
 }
 
 function planSwap(

@@ -3,14 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KstackError, KstackIoError } from '../errors';
 import { showValue } from './format';
+import type { ContentWritten, OutputContent } from './output-types';
 
 /**
  * File-system helpers shared by the atomic output writer (lib/output.ts) and the command line
  * (bin/internal/args.ts): one-line I/O errors, streamed writes with a digest, fsync, a sync sleep.
  */
-
-/** What a file's content may be given as: text (UTF-8), bytes, or pieces of either, written as they come. */
-export type OutputContent = string | Uint8Array | Iterable<string | Uint8Array>;
 
 // errno -> what went wrong, what to do. The codes Node reports for file and folder operations.
 const ADVICE: Readonly<Record<string, readonly [string, string]>> = {
@@ -65,13 +63,6 @@ export function io<T>(file: string, doing: string, fn: () => T): T {
   } catch (err) {
     throw ioError(err, file, doing);
   }
-}
-
-/** What {@link writeContent} wrote. */
-export interface ContentWritten {
-  readonly size: number;
-  /** SHA-256 of the bytes, hex. */
-  readonly sha256: string;
 }
 
 function writeBytes(fd: number, bytes: Uint8Array, hash: Hash): void {
