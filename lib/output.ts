@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { performance } from 'perf_hooks';
 import { KstackIoError } from './errors';
 import { propError } from './internal/errors';
 import { showValue } from './internal/format';
