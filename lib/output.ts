@@ -58,8 +58,8 @@ interface Journal {
   readonly stage: string;
   /** [staged index, relative path], in output order. */
   readonly moves: readonly (readonly [number, string])[];
-  /** Paths of the previous output in the way of the new one (a file that becomes a folder, or the reverse): removed first. */
-  readonly clear: readonly string[];
+  /** Paths of the previous output in the way of the new one, with what stands there (a file where a folder goes, or the reverse): removed first. */
+  readonly clear: readonly (readonly [string, 'file' | 'folder'])[];
   /** Files of the previous output that the new one does not have: removed last. */
   readonly removes: readonly string[];
   /** The new output's files. */
@@ -346,7 +346,7 @@ function planSwap(
   staged: Staged,
   record: Record<string, FileDigest>,
 ): Journal {
-  const clear = new Set<string>();
+  const clear = new Map<string, 'file' | 'folder'>();
   const moves: [number, string][] = [];
   entries.forEach(([rel], i) => {
     clearTheWay(out.dir, rel, record, clear);
@@ -357,7 +357,7 @@ function planSwap(
     if (!same || clear.has(rel)) moves.push([i, rel]);
   });
   const next = Object.fromEntries(entries.map(([rel], i) => [rel, { size: staged.digests[i].size, sha256: staged.digests[i].sha256 }]));
-  const cleared = (rel: string) => [...clear].some((c) => rel === c || rel.startsWith(`${c}/`));
+  const cleared = (rel: string) => [...clear.keys()].some((c) => rel === c || rel.startsWith(`${c}/`));
   const removes = Object.keys(record).filter((rel) => !(rel in next) && !cleared(rel));
   return { stage: path.basename(staged.folder), moves, clear: [...clear], removes, record: next };
 }
@@ -367,7 +367,7 @@ function planSwap(
  * folder is needed, or a folder where the file goes. Owned ones are listed in `clear`; anything
  * else fails here, before any file of the output changes.
  */
-function clearTheWay(dir: string, rel: string, record: Record<string, FileDigest>, clear: Set<string>): void {
+function clearTheWay(dir: string, rel: string, record: Record<string, FileDigest>, clear: Map<string, 'file' | 'folder'>): void {
   const segments = rel.split('/');
   for (let i = 1; i <= segments.length; i++) {
     const sub = segments.slice(0, i).join('/');
@@ -385,7 +385,7 @@ function clearTheWay(dir: string, rel: string, record: Record<string, FileDigest
         full,
       );
     }
-    clear.add(sub);
+    clear.set(sub, stat.isDirectory() ? 'folder' : 'file');
     return;
   }
 }
@@ -400,8 +400,12 @@ function ownedFolder(full: string, sub: string, record: Record<string, FileDiges
 /** The rename pass, then the record; idempotent, so a killed pass is completed by running it again. */
 function applyJournal(out: OpenOutput, journal: Journal): number {
   const stageFolder = path.join(out.state, journal.stage);
-  for (const rel of journal.clear)
-    io(path.join(out.dir, rel), 'remove', () => fs.rmSync(path.join(out.dir, rel), { recursive: true, force: true }));
+  for (const [rel, kind] of journal.clear) {
+    const full = path.join(out.dir, rel);
+    // Only while it still stands in the way: a pass run again must not remove what it moved in.
+    if (statOrNone(full)?.isDirectory() === (kind === 'folder'))
+      io(full, 'remove', () => fs.rmSync(full, { recursive: true, force: true }));
+  }
   const folders = new Set([out.dir, ...journal.moves.map(([, rel]) => path.dirname(path.join(out.dir, rel)))]);
   folders.forEach(makeFolders);
   const old = keepOldFiles(out, journal);

@@ -187,6 +187,31 @@ describe('writeOutput heals what a killed run left', () => {
     }
   });
 
+  test('GIVEN a pass that changes a file into a folder and the reverse WHEN killed at each of its steps THEN the next run completes it', async () => {
+    const dir = tmp();
+    const target = path.join(dir, 'out');
+    const before = tree({ compose: 'a file', 'nginx/nginx.conf': 'conf', 'a.yaml': 'a' });
+    const after = tree({ 'compose/docker-compose.yml': 'services: {}', nginx: 'a file now', 'a.yaml': 'a2' });
+    const spec = (extra: object) => {
+      const file = path.join(dir, `spec-${Math.random()}.json`);
+      fs.writeFileSync(file, JSON.stringify({ target, files: saveSources(after, path.join(dir, 'src')), ...extra }));
+      return file;
+    };
+    writeOutput(target, before);
+    const traced = await runWriter(spec({ trace: true })).done;
+    const trace = (JSON.parse(traced.stdout.split('\n')[1]) as { trace: string[] }).trace;
+    const journalOp = trace.findIndex((op) => /^renameSync .*journal\.\w+\.tmp .*journal$/.test(op)) + 1;
+    expect(journalOp).toBeGreaterThan(0);
+    // Every call from the journal's rename to the end of the run.
+    for (let killAtOp = journalOp + 1; killAtOp <= trace.length; killAtOp++) {
+      writeOutput(target, before);
+      const r = await runWriter(spec({ killAtOp })).done;
+      expect(r.signal).toBe('SIGKILL');
+      recoverOutput(target);
+      expect(sameTree(snapshot(target), after)).toBe(true);
+    }
+  }, 60_000);
+
   test('GIVEN concurrent writers into one folder THEN every read sees whole files and the folder ends with one complete output', async () => {
     const dir = tmp();
     // Four outputs of four files of ~200 KB each, every writer writing its own three times.
