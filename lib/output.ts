@@ -290,6 +290,7 @@ function writeSealed(out: OpenOutput, name: string, body: unknown): void {
 function readSealed<T>(out: OpenOutput, name: string): T | undefined {
   const file = path.join(out.state, name);
   let text: string;
+  if (!fs.existsSync(file)) return undefined;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
@@ -429,7 +430,7 @@ function applyJournal(out: OpenOutput, journal: Journal): number {
     fs.rmSync(stageFolder, { recursive: true, force: true });
     fs.rmSync(old, { recursive: true, force: true });
   });
-  if (out.durable) fsyncFolder(out.state);
+  // No fsync of the journal's removal: after a power loss it may come back, and completing the pass again changes nothing.
   return swapMs;
 }
 

@@ -85,6 +85,14 @@ export function manifestYaml(objects: readonly K8sObject[]): string {
 }
 
 /**
+ * The bytes of {@link manifestYaml} in pieces of about 1 MiB, made as they are consumed: content
+ * for {@link writeOutput} that never holds a large manifest in memory whole.
+ */
+export function manifestYamlChunks(objects: readonly K8sObject[]): Iterable<string> {
+  return stringifyDocumentChunks(objects);
+}
+
+/**
  * Writes the objects to a file as {@link manifestYaml} would give them, a document at a time (a
  * large manifest never sits in memory twice, as objects and as one string), and atomically
  * ({@link writeFileAtomic}): the file holds the previous content or the new one, never a prefix.
@@ -94,7 +102,7 @@ export function writeManifestFile(
   objects: readonly K8sObject[],
   options: Pick<WriteOutputOptions, 'durable' | 'onNotice'> = {},
 ): void {
-  writeFileAtomic(file, stringifyDocumentChunks(objects), options);
+  writeFileAtomic(file, manifestYamlChunks(objects), options);
 }
 
 /**
@@ -126,7 +134,7 @@ export function writeManifests(app: App, options: WriteManifestsOptions = {}): M
     : manifests;
   const output = writeOutput(
     outdir,
-    outputs.map(({ fileName, objects }) => [fileName, stringifyDocumentChunks(objects)] as const),
+    outputs.map(({ fileName, objects }) => [fileName, manifestYamlChunks(objects)] as const),
     options,
   );
   return { manifests, findings, files: output.files.map((f) => path.join(outdir, f)), output };

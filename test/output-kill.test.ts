@@ -86,7 +86,9 @@ interface Outcome {
 
 async function trial(stack: Stack, kill: { delayMs: number } | { atOp: number }, swaps: number[]): Promise<Outcome> {
   // GIVEN the folder holds the previous complete output
-  swaps.push(writeOutput(stack.target, stack.before).swapMs);
+  const reset = writeOutput(stack.target, stack.before);
+  // A write that changed nothing has no rename pass to measure.
+  if (reset.changed.length + reset.removed.length > 0) swaps.push(reset.swapMs);
   // WHEN a run writing the new one is SIGKILLed
   const run = runWriter(spec(stack, 'atOp' in kill ? { killAtOp: kill.atOp } : {}));
   if ('delayMs' in kill) await run.started.then(() => setTimeout(run.kill, kill.delayMs));

@@ -9,6 +9,7 @@ import {
   FastApiBackend,
   KstackGateError,
   manifestYaml,
+  manifestYamlChunks,
   OUTPUT_STATE_FOLDER,
   resolveCharts,
   writeManifestFile,
@@ -175,6 +176,8 @@ describe('writeManifestFile', () => {
     const file = path.join(tmp(), 'big.k8s.yaml');
     writeManifestFile(file, objects);
     expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+    // AND its pieces for writeOutput are the same bytes
+    expect([...manifestYamlChunks(objects)].join('')).toBe(expected);
     // AND no objects, an empty file
     writeManifestFile(file, []);
     expect(fs.readFileSync(file, 'utf8')).toBe('');

@@ -100,7 +100,8 @@ export function writeFileDurably(file: string, content: OutputContent, durable: 
 /** lstat (or stat, `follow`) of a path; undefined when it does not exist, also when a part of it is a file (ENOTDIR). */
 export function statOrNone(file: string, follow = false): fs.Stats | undefined {
   try {
-    return follow ? fs.statSync(file) : fs.lstatSync(file);
+    // throwIfNoEntry: a missing path (the common case) costs no exception.
+    return follow ? fs.statSync(file, { throwIfNoEntry: false }) : fs.lstatSync(file, { throwIfNoEntry: false });
   } catch (err) {
     if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return undefined;
     throw ioError(err, file, 'inspect');
