@@ -221,6 +221,13 @@ function openOutput(dir: string, options: WriteOutputOptions, create: boolean): 
   if (path.dirname(target) === target) {
     throw new KstackIoError(`cannot write an output into the file system root ${showValue(target)}; choose a folder below it`, target);
   }
+  // The next run on the outer folder would remove it as a leftover.
+  if (target.split(path.sep).includes(OUTPUT_STATE_FOLDER)) {
+    throw new KstackIoError(
+      `cannot write an output inside kstack's state folder ${OUTPUT_STATE_FOLDER}: ${showValue(target, 200)}; choose another folder`,
+      target,
+    );
+  }
   const notice = (message: string) => options.onNotice?.(message);
   const state = path.join(target, OUTPUT_STATE_FOLDER);
   if (create) makeFolders(target);

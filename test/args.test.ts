@@ -134,6 +134,11 @@ describe('checkOutDir', () => {
     ['to-sys', KstackUsageError, '--out must not be under /sys (a kernel file system), got "to-sys" ("/sys/kernel")'],
     ['file.yaml', KstackUsageError, '--out names a file, not a folder, got "file.yaml"; choose a folder'],
     [
+      'real/.kstack-output/x',
+      KstackUsageError,
+      '--out must not be inside kstack\'s state folder .kstack-output, got "real/.kstack-output/x"',
+    ],
+    [
       'file.yaml/sub',
       KstackUsageError,
       `--out is below "${path.join(base, 'file.yaml')}", which is a file, not a folder, got "file.yaml/sub"; choose a folder`,

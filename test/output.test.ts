@@ -112,6 +112,10 @@ describe('writeOutput', () => {
     expect(thrownBy(() => writeOutput(file, { a: 'x' })).message).toBe(
       `cannot create the folder "${file}": it is a file, not a folder; move the file away or choose another path`,
     );
+    const inside = path.join(path.dirname(file), OUTPUT_STATE_FOLDER, 'x');
+    expect(thrownBy(() => writeOutput(inside, { a: 'x' })).message).toBe(
+      `cannot write an output inside kstack's state folder .kstack-output: "${inside}"; choose another folder`,
+    );
     expect(thrownBy(() => writeOutput(path.join(file, 'sub'), { a: 'x' })).message).toBe(
       `cannot create the folder "${file}/sub": "${file}" is a file, not a folder; move the file away or choose another path`,
     );

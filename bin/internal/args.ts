@@ -3,6 +3,7 @@ import * as path from 'path';
 import { KstackError, KstackIoError, KstackUsageError } from '../../lib/errors';
 import { showValue } from '../../lib/internal/format';
 import { errnoOf, ioError } from '../../lib/internal/io';
+import { OUTPUT_STATE_FOLDER } from '../../lib/output';
 
 /**
  * The command line's strict argument parser and its checks, for every kstack command: typed
@@ -217,6 +218,9 @@ export function checkOutDir(out: string, options: { readonly flag?: string; read
     throw new KstackUsageError(
       `${flag} must not be under ${kernel} (a kernel file system), got ${showValue(out)}${target === wanted ? '' : ` (${showValue(target)})`}`,
     );
+  if (target.split(path.sep).includes(OUTPUT_STATE_FOLDER)) {
+    throw new KstackUsageError(`${flag} must not be inside kstack's state folder ${OUTPUT_STATE_FOLDER}, got ${showValue(out)}`);
+  }
   const stat = tryIo(real, 'inspect', () => fs.statSync(real));
   if (!stat.isDirectory()) {
     const what = rest.length === 0 ? 'names a file, not a folder' : `is below ${showValue(existing)}, which is a file, not a folder`;
