@@ -229,7 +229,7 @@ describe('a command built on the pieces', () => {
     ],
   ];
 
-  test.each(cases)('GIVEN argv that %s THEN one line, exit code, no stack trace', async (_what, argv, status, stderr) => {
+  test.concurrent.each(cases)('GIVEN argv that %s THEN one line, exit code, no stack trace', async (_what, argv, status, stderr) => {
     const r = await run(argv);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status, stderr: expect.stringMatching(stderr) });
     expect(r.stderr).not.toMatch(/^\s+at /m);

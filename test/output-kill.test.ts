@@ -122,7 +122,8 @@ function summary(name: string, outcomes: readonly Outcome[], swaps: readonly num
 }
 
 describe('writeOutput under SIGKILL', () => {
-  test.each([
+  // The two stacks side by side: each has its own folders.
+  test.concurrent.each([
     ['small', 2],
     ['large', 120],
   ])(
@@ -137,6 +138,6 @@ describe('writeOutput under SIGKILL', () => {
       expect(outcomes.filter((o) => o.state === 'after').length).toBeGreaterThan(0);
       if (process.env.KSTACK_REPORT) process.stdout.write(`${summary(name, outcomes, swaps)}\n`);
     },
-    120_000,
+    240_000,
   );
 });
