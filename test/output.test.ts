@@ -172,6 +172,21 @@ describe('writeOutput heals what a killed run left', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
+  test('GIVEN an unreadable lock THEN it counts as being written for 5 s, then is taken over', () => {
+    const dir = tmp();
+    writeOutput(dir, { 'a.yaml': 'a' });
+    const lock = path.join(state(dir), 'lock');
+    fs.writeFileSync(lock, '{"pid": 12');
+    const almostOld = new Date(Date.now() - 4700);
+    fs.utimesSync(lock, almostOld, almostOld);
+    const notices: string[] = [];
+    const started = Date.now();
+    writeOutput(dir, { 'a.yaml': 'b' }, { onNotice: (m) => notices.push(m) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(notices).toEqual([`removed the lock of an unreadable lock file on "${dir}"`]);
+    expect(fs.readFileSync(path.join(dir, 'a.yaml'), 'utf8')).toBe('b');
+  });
+
   test('fails when a live run holds the lock longer than the timeout, naming it and the lock file', async () => {
     const dir = tmp();
     writeOutput(dir, { 'a.yaml': 'a' });

@@ -137,16 +137,13 @@ export function acquireLock(lockFile: string, options: LockOptions): HeldLock {
     fs.writeFileSync(tmp, mine);
     try {
       for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-        try {
-          fs.linkSync(tmp, lockFile);
-          return heldLock(lockFile, mine);
-        } catch (err) {
-          if (errnoOf(err) !== 'EEXIST') throw err;
-        }
+        if (createLock(tmp, lockFile, mine)) return heldLock(lockFile, mine);
         const seen = readText(lockFile);
         if (seen === undefined) continue; // released meanwhile
         const owner = parseOwner(seen);
-        if (owner === undefined || !isAlive(owner)) breakStale(lockFile, seen, me, options);
+        // An unreadable lock this young may be one created without link(2), its owner still writing it.
+        if (owner === undefined && lockAgeMs(lockFile) < 5000) sleepSync(delay);
+        else if (owner === undefined || !isAlive(owner)) breakStale(lockFile, seen, me, options);
         else if (owner.pid === me.pid && owner.host === me.host) throw lockError(lockFile, options, 'this process is already writing it');
         else if (Date.now() > deadline) {
           const waited = `${Math.round(options.timeoutMs / 1000)} s`;
@@ -157,6 +154,42 @@ export function acquireLock(lockFile: string, options: LockOptions): HeldLock {
       fs.rmSync(tmp, { force: true });
     }
   });
+}
+
+/**
+ * Creates the lock file with the owner's identity in it: by link(2) from the complete temporary
+ * file, or, on a file system without hard links, by an exclusive create and one write. False when
+ * it exists.
+ */
+function createLock(tmp: string, lockFile: string, mine: string): boolean {
+  try {
+    fs.linkSync(tmp, lockFile);
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(errnoOf(err) ?? '')) throw err;
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(lockFile, 'wx');
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, mine);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+function lockAgeMs(lockFile: string): number {
+  try {
+    return Date.now() - fs.statSync(lockFile).mtimeMs;
+  } catch {
+    return Infinity;
+  }
 }
 
 function lockError(lockFile: string, options: LockOptions, why: string): KstackIoError {
