@@ -285,13 +285,19 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function writeSealed(out: OpenOutput, name: string, body: unknown): void {
+/**
+ * Writes a state file by rename. Only the journal is fsynced: the record is checked by its digest
+ * when read, so a power loss that leaves it unwritten costs a notice (and which files were kstack's),
+ * never an output; a journal that comes back is completed again to the same files.
+ */
+function writeSealed(out: OpenOutput, name: 'journal' | 'record', body: unknown): void {
   const json = JSON.stringify(body);
   const file = path.join(out.state, name);
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileDurably(tmp, `${sha256(json)}\n${json}`, out.durable);
+  const durable = out.durable && name === 'journal';
+  writeFileDurably(tmp, `${sha256(json)}\n${json}`, durable);
   io(file, 'write', () => fs.renameSync(tmp, file));
-  if (out.durable) fsyncFolder(out.state);
+  if (durable) fsyncFolder(out.state);
 }
 
 function readSealed<T>(out: OpenOutput, name: string): T | undefined {
