@@ -7,6 +7,10 @@ import { KstackIoError, KstackUsageError } from '../lib';
 import { thrownBy } from './util';
 
 const ROOT = path.join(__dirname, '..');
+// Made here, not in a hook: the tables name paths in them. Removed even when a filter skips a block.
+const OUTDIR_BASE = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-outdir-')));
+const CLI_BASE = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cli-')));
+afterAll(() => [OUTDIR_BASE, CLI_BASE].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const SPEC = {
   command: 'kstack demo',
   summary: 'A demo command.',
@@ -101,7 +105,7 @@ describe('parseArgs', () => {
 });
 
 describe('checkOutDir', () => {
-  const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-outdir-')));
+  const base = OUTDIR_BASE;
   const file = path.join(base, 'file.yaml');
   beforeAll(() => {
     fs.writeFileSync(file, 'x');
@@ -112,7 +116,6 @@ describe('checkOutDir', () => {
     fs.symlinkSync(path.join(base, 'missing'), path.join(base, 'dangling'));
     fs.symlinkSync(path.join(base, 'loop'), path.join(base, 'loop'));
   });
-  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
   test.each([
     ['real', 'real'],
@@ -159,7 +162,7 @@ describe('checkOutDir', () => {
 // The example command (test/fixtures/cli-example.ts) shows how a kstack command uses the pieces.
 // Each case runs in its own process with a timeout: never a stack trace, never a hang.
 describe('a command built on the pieces', () => {
-  const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cli-')));
+  const base = CLI_BASE;
   const readOnly = path.join(base, 'read-only');
   const asRoot = process.getuid?.() === 0;
   beforeAll(() => {
@@ -168,7 +171,6 @@ describe('a command built on the pieces', () => {
     fs.mkdirSync(readOnly, { mode: 0o555 });
     fs.chmodSync(readOnly, 0o555);
   });
-  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
   function run(argv: string[], options: { nobody?: boolean } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
     // As root a read-only folder is writable: the read-only case runs as nobody.
