@@ -1,23 +1,25 @@
 'use strict';
 // Require hook for TypeScript without ts-node: each .ts file is transpiled by swc (no type check;
 // `npm test` runs tsc) and the output is cached by content hash, so a warm run costs a hash per
-// file. Used by bin/run.js (the CLI entry points) and bin/pulumi/main.js (the Pulumi program).
+// file. Each cache entry carries the digest of what was written and is checked when read
+// (bin/cache.js): an empty, truncated or garbled entry is rebuilt, never run.
+// Used by bin/run.js (the CLI entry points) and bin/pulumi/main.js (the Pulumi program).
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
+const { cacheRoot, ensureCacheFolder, readEntry, writeEntry } = require('./cache');
 
-const cacheDir = path.join(__dirname, '..', 'node_modules', '.cache', 'kstack-swc');
-const CACHE_VERSION = 'v1';
+const cacheDir = path.join(cacheRoot(), 'kstack-swc');
+const CACHE_VERSION = 'v2';
+const LABEL = 'transpile';
 let swc;
+let cacheUsable;
 
 function transpile(source, filename) {
   const key = crypto.createHash('sha1').update(CACHE_VERSION).update(filename).update('\0').update(source).digest('hex');
   const cached = path.join(cacheDir, `${key}.js`);
-  try {
-    return fs.readFileSync(cached, 'utf8');
-  } catch {
-    // not cached yet
-  }
+  const hit = readEntry(cached, LABEL);
+  if (hit !== undefined) return hit.toString('utf8');
   swc ??= require('@swc/core');
   const { code } = swc.transformSync(source, {
     filename,
@@ -26,10 +28,8 @@ function transpile(source, filename) {
     swcrc: false,
     configFile: false,
   });
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, code);
-  fs.renameSync(tmp, cached);
+  cacheUsable ??= ensureCacheFolder(cacheDir, LABEL);
+  if (cacheUsable) writeEntry(cached, code);
   return code;
 }
 

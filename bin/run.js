@@ -3,7 +3,8 @@
 // Runs a TypeScript entry point without ts-node or a type check (`npm test` runs tsc): kstack's
 // sources through swc, file by file with a content-hash cache (bin/register.js), and the
 // runtime dependencies from one cached esbuild bundle (bin/vendor.js; KSTACK_VENDOR=0 loads
-// them from node_modules file by file). Usage: node bin/run.js bin/synth.ts [args...]
+// them from node_modules file by file; KSTACK_CACHE_DIR moves the caches, see bin/cache.js).
+// Usage: node bin/run.js bin/synth.ts [args...]
 const path = require('path');
 
 const [entry, ...args] = process.argv.slice(2);
@@ -19,7 +20,8 @@ if (process.env.KSTACK_VENDOR === '0') {
   require(entryPath);
 } else {
   const { loadVendor, installVendorHook } = require('./vendor');
-  loadVendor({ root: path.join(__dirname, '..') })
+  const { cacheRoot } = require('./cache');
+  loadVendor({ root: path.join(__dirname, '..'), cacheDir: path.join(cacheRoot(), 'kstack-vendor') })
     .then((vendor) => {
       installVendorHook(vendor);
       require(entryPath);

@@ -6,14 +6,18 @@
 // Node ~50 and ~70 ms of path resolution, reads and compiles per process; one file costs a
 // fraction. kstack's own sources stay file by file (bin/register.js), so an edit costs one swc
 // transpile, not a rebuild. A bundle is rebuilt when the installed packages change (npm rewrites
-// node_modules/.package-lock.json) or any of its inputs does.
+// node_modules/.package-lock.json) or any of its inputs does. Bundles and their manifests carry the
+// digest of their content, checked when read (bin/cache.js): a bad one is rebuilt, never loaded.
 // Used by bin/run.js; KSTACK_VENDOR=0 there loads the packages from node_modules as usual.
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const Module = require('module');
+const { ensureCacheFolder, readEntry, writeEntry } = require('./cache');
 
-const CACHE_VERSION = 'v1';
+const CACHE_VERSION = 'v2';
+// What notices call each bundle, by file-name prefix.
+const LABELS = { vendor: 'dependency bundle', lazy: 'schema bundle' };
 // Loaded lazily, per kind, by the validation gate (lib/validate/schema.ts): not in the eager bundle.
 const LAZY = new Set([
   'kubernetes-models',
@@ -55,11 +59,12 @@ function stamp(file, stats = statOf(file)) {
   return stats ? `${stats.size}:${stats.mtimeMs}` : 'missing';
 }
 
-function readManifest(file) {
+function readManifest(file, label) {
+  const bytes = readEntry(file, `${label} manifest`);
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return bytes && JSON.parse(bytes.toString('utf8'));
   } catch {
-    return undefined;
+    return undefined; // sound digest but not ours: rebuilt
   }
 }
 
@@ -83,13 +88,8 @@ const ownPathsPlugin = {
   },
 };
 
-function writeAtomically(file, contents) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, contents);
-  fs.renameSync(tmp, file);
-}
-
-async function build(root, names, outfile, manifestFile, key) {
+/** Builds the bundle; writes it and its manifest to the cache when `cached`; returns its code. */
+async function build(root, names, outfile, manifestFile, key, cached) {
   // Runs only on a cache miss: the esbuild service costs ~50 ms to start.
   const esbuild = require('esbuild');
   const startedMs = Date.now();
@@ -119,12 +119,14 @@ async function build(root, names, outfile, manifestFile, key) {
   const installStamp = path.join(root, 'node_modules', '.package-lock.json');
   const inputStats = inputs.map((f) => statOf(f));
   const stamps = Object.fromEntries([[installStamp, stamp(installStamp)], ...inputs.map((f, i) => [f, stamp(f, inputStats[i])])]);
-  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  const code = Buffer.from(result.outputFiles.find((f) => f.path === outfile).contents);
+  if (!cached) return code;
   // A package changed while esbuild read it (an npm install running) may be in the bundle in
   // either version: no manifest then, so the next run builds again.
   const changedDuringBuild = inputStats.some((s) => s === undefined || s.mtimeMs >= startedMs);
-  if (changedDuringBuild) fs.rmSync(manifestFile, { force: true });
-  else writeAtomically(manifestFile, JSON.stringify({ key, names, stamps }));
+  if (writeEntry(outfile, code) && !changedDuringBuild) writeEntry(manifestFile, JSON.stringify({ key, names, stamps }));
+  else fs.rmSync(manifestFile, { force: true });
+  return code;
 }
 
 /** The runtime dependencies of the package at `root` (its package.json), minus the lazily loaded ones. */
@@ -135,7 +137,7 @@ function vendoredNames(root) {
     .sort();
 }
 
-/** The path of a bundle of `names`, built first when missing or stale. */
+/** A bundle of `names` ({ file, code }): from the cache when fresh and sound, else built. */
 async function ensureBundle(root, cacheDir, label, names) {
   const key = crypto
     .createHash('sha1')
@@ -150,11 +152,18 @@ async function ensureBundle(root, cacheDir, label, names) {
     .slice(0, 16);
   const outfile = path.join(cacheDir, `${label}-${key}.js`);
   const manifestFile = path.join(cacheDir, `${label}-${key}.json`);
-  if (!isFresh(readManifest(manifestFile), key)) {
-    fs.mkdirSync(cacheDir, { recursive: true });
-    await build(root, names, outfile, manifestFile, key);
-  }
-  return outfile;
+  const cached = ensureCacheFolder(cacheDir, 'bundle');
+  const code = cached && isFresh(readManifest(manifestFile, LABELS[label]), key) ? readEntry(outfile, LABELS[label]) : undefined;
+  return { file: outfile, code: code ?? (await build(root, names, outfile, manifestFile, key, cached)) };
+}
+
+/** Runs a bundle's code as the module `file` (its require() resolves from there). */
+function compileBundle({ file, code }) {
+  const bundle = new Module(file, module);
+  bundle.filename = file;
+  bundle.paths = Module._nodeModulePaths(path.dirname(file));
+  bundle._compile(code.toString('utf8'), file);
+  return bundle.exports;
 }
 
 /**
@@ -168,15 +177,21 @@ async function loadVendor({
   lazyNames = SCHEMA_MODULES,
   cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor'),
 }) {
-  const [eagerFile, lazyFile] = await Promise.all([
+  // Both checked now, so a bad one is rebuilt in this run; the lazy one is compiled on first use.
+  const [eager, lazyBundle] = await Promise.all([
     ensureBundle(root, cacheDir, 'vendor', names),
     lazyNames.length > 0 ? ensureBundle(root, cacheDir, 'lazy', lazyNames) : undefined,
   ]);
-  let lazy;
+  let lazy = lazyBundle;
+  let lazyModules;
   return {
-    modules: require(eagerFile),
+    modules: compileBundle(eager),
     lazyNames,
-    loadLazy: () => (lazy ??= require(lazyFile)),
+    loadLazy: () => {
+      lazyModules ??= compileBundle(lazy);
+      lazy = undefined;
+      return lazyModules;
+    },
   };
 }
 

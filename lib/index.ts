@@ -20,3 +20,4 @@ export * from './synth';
 export * from './stack';
 export * from './diff';
 export * from './graph';
+export * from './output';

@@ -1,8 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Names, YamlOutputType } from 'cdk8s';
 import { propError } from './internal/errors';
 import { stringifyDocumentChunks, stringifyDocuments } from './internal/yaml';
+import { OutputWritten, writeFileAtomic, writeOutput, WriteOutputOptions } from './output';
 import { assertGate, collectGateContext, Finding, SchemaResultCache, validateObjects } from './validate';
 
 /** A synthesized Kubernetes object. */
@@ -30,8 +30,8 @@ export interface GateManifestsOptions {
   readonly schemaCache?: SchemaResultCache;
 }
 
-export interface WriteManifestsOptions extends GateManifestsOptions {
-  /** Folder the YAML files are written to. @default - the app's outdir ('dist' unless set) */
+export interface WriteManifestsOptions extends GateManifestsOptions, WriteOutputOptions {
+  /** Folder the YAML files are written to, atomically ({@link writeOutput}). @default - the app's outdir ('dist' unless set) */
   readonly outdir?: string;
 }
 
@@ -43,6 +43,8 @@ export interface ManifestsWritten {
   readonly findings: readonly Finding[];
   /** Paths of the files written, in writing order. */
   readonly files: readonly string[];
+  /** What the atomic write did (files changed and removed, the rename pass's duration). */
+  readonly output: OutputWritten;
 }
 
 /**
@@ -83,26 +85,33 @@ export function manifestYaml(objects: readonly K8sObject[]): string {
 }
 
 /**
- * Writes the objects to a file as {@link manifestYaml} would give them, a document at a time: a
- * large manifest never sits in memory twice (as objects and as one string).
+ * The bytes of {@link manifestYaml} in pieces of about 1 MiB, made as they are consumed: content
+ * for {@link writeOutput} that never holds a large manifest in memory whole.
  */
-export function writeManifestFile(file: string, objects: readonly K8sObject[]): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (const chunk of stringifyDocumentChunks(objects)) {
-      const bytes = Buffer.from(chunk);
-      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+export function manifestYamlChunks(objects: readonly K8sObject[]): Iterable<string> {
+  return stringifyDocumentChunks(objects);
+}
+
+/**
+ * Writes the objects to a file as {@link manifestYaml} would give them, a document at a time (a
+ * large manifest never sits in memory twice, as objects and as one string), and atomically
+ * ({@link writeFileAtomic}): the file holds the previous content or the new one, never a prefix.
+ */
+export function writeManifestFile(
+  file: string,
+  objects: readonly K8sObject[],
+  options: Pick<WriteOutputOptions, 'durable' | 'onNotice'> = {},
+): void {
+  writeFileAtomic(file, manifestYamlChunks(objects), options);
 }
 
 /**
  * kstack's `app.synth()`: resolves every chart, runs the validation gate over all objects and,
  * only when it passes, writes one YAML file per chart (or one for the app, with
- * `YamlOutputType.FILE_PER_APP`), named as `app.synth()` names them. Throws a KstackGateError
- * listing the errors, before any file is written, when the gate fails.
+ * `YamlOutputType.FILE_PER_APP`), named as `app.synth()` names them, atomically: the folder keeps
+ * its previous files until the new ones are complete ({@link writeOutput}; files a previous call
+ * wrote that this one does not are removed, others in the folder are left alone). Throws a
+ * KstackGateError listing the errors, before any file is written, when the gate fails.
  */
 export function writeManifests(app: App, options: WriteManifestsOptions = {}): ManifestsWritten {
   const outdir = options.outdir ?? app.outdir;
@@ -123,11 +132,10 @@ export function writeManifests(app: App, options: WriteManifestsOptions = {}): M
       ? [{ fileName: `app${app.outputFileExtension}`, objects: manifests.flatMap((m) => m.objects) }]
       : []
     : manifests;
-  fs.mkdirSync(outdir, { recursive: true });
-  const files = outputs.map(({ fileName, objects }) => {
-    const file = path.join(outdir, fileName);
-    writeManifestFile(file, objects);
-    return file;
-  });
-  return { manifests, findings, files };
+  const output = writeOutput(
+    outdir,
+    outputs.map(({ fileName, objects }) => [fileName, manifestYamlChunks(objects)] as const),
+    options,
+  );
+  return { manifests, findings, files: output.files.map((f) => path.join(outdir, f)), output };
 }

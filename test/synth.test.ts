@@ -4,7 +4,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AppNamespace, FastApiBackend, KstackGateError, manifestYaml, resolveCharts, writeManifestFile, writeManifests } from '../lib';
+import {
+  AppNamespace,
+  FastApiBackend,
+  KstackGateError,
+  manifestYaml,
+  manifestYamlChunks,
+  OUTPUT_STATE_FOLDER,
+  resolveCharts,
+  writeManifestFile,
+  writeManifests,
+} from '../lib';
 import { buildGeneratedStack } from '../bench/generate';
 import { buildAppStack } from '../stacks/app-stack';
 import { environments } from '../stacks/environments';
@@ -20,13 +30,18 @@ function tmp(): string {
 }
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
+/** The names in a folder, without kstack's state folder (lib/output.ts). */
+function names(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f !== OUTPUT_STATE_FOLDER)
+    .sort();
+}
+
 /** Every file of a folder, parsed: name -> documents. */
 function readFolder(dir: string): Record<string, unknown[]> {
   return Object.fromEntries(
-    fs
-      .readdirSync(dir)
-      .sort()
-      .map((f) => [f, YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS())]),
+    names(dir).map((f) => [f, YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS())]),
   );
 }
 
@@ -52,7 +67,7 @@ describe('writeManifests', () => {
     const result = writeManifests(a, { env: 'staging' });
     b.synth();
     // THEN the file names and the objects in them are the same
-    expect(fs.readdirSync(ours).sort()).toEqual(['staging-argocd.k8s.yaml', 'staging.k8s.yaml']);
+    expect(names(ours)).toEqual(['staging-argocd.k8s.yaml', 'staging.k8s.yaml']);
     expect(readFolder(ours)).toEqual(readFolder(theirs));
     expect(result.files.map((f) => path.basename(f))).toEqual(['staging.k8s.yaml', 'staging-argocd.k8s.yaml']);
     // AND each file is manifestYaml of the returned objects
@@ -72,7 +87,7 @@ describe('writeManifests', () => {
     const theirs = tmp();
     writeManifests(build(ours));
     build(theirs).synth();
-    expect(fs.readdirSync(ours).sort()).toEqual(['0000-config.k8s.yaml', '0001-shop.k8s.yaml']);
+    expect(names(ours)).toEqual(['0000-config.k8s.yaml', '0001-shop.k8s.yaml']);
     expect(readFolder(ours)).toEqual(readFolder(theirs));
   });
 
@@ -87,7 +102,7 @@ describe('writeManifests', () => {
     const theirs = tmp();
     const result = writeManifests(build(ours));
     build(theirs).synth();
-    expect(fs.readdirSync(ours).sort()).toEqual(fs.readdirSync(theirs).sort());
+    expect(names(ours)).toEqual(names(theirs));
     expect(readFolder(ours)).toEqual(readFolder(theirs));
     expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
@@ -95,7 +110,7 @@ describe('writeManifests', () => {
   test('with FILE_PER_APP writes one app.k8s.yaml with every object', () => {
     const out = tmp();
     const result = writeManifests(smallApp({ outdir: out, yamlOutputType: YamlOutputType.FILE_PER_APP }));
-    expect(fs.readdirSync(out)).toEqual(['app.k8s.yaml']);
+    expect(names(out)).toEqual(['app.k8s.yaml']);
     const docs = readFolder(out)['app.k8s.yaml'] as { kind: string }[];
     expect(docs).toHaveLength(result.manifests[0].objects.length);
     expect(docs.map((d) => d.kind)).toContain('Deployment');
@@ -125,7 +140,22 @@ describe('writeManifests', () => {
     // AND in dev, where unpinned images are allowed, the same app is written
     const result = writeManifests(smallApp({ image: 'ghcr.io/acme/api:latest' }), { outdir: out, env: 'dev' });
     expect(result.findings.map((f) => f.ruleId)).not.toContain('policy/image-tag');
-    expect(fs.readdirSync(out)).toEqual(['shop.k8s.yaml']);
+    expect(names(out)).toEqual(['shop.k8s.yaml']);
+  });
+
+  test('GIVEN a second call without a chart THEN its file is removed, files kstack did not write stay, unchanged files are not rewritten', () => {
+    const out = tmp();
+    const build = (withConfig: boolean) => {
+      const app = smallApp({ outdir: out });
+      if (withConfig)
+        new ApiObject(new Chart(app, 'config'), 'c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} });
+      return app;
+    };
+    expect(writeManifests(build(true)).output.changed).toEqual(['shop.k8s.yaml', 'config.k8s.yaml']);
+    fs.writeFileSync(path.join(out, 'kustomization.yaml'), 'resources: [shop.k8s.yaml]\n');
+    const second = writeManifests(build(false));
+    expect(second.output).toMatchObject({ changed: [], removed: ['config.k8s.yaml'] });
+    expect(names(out)).toEqual(['kustomization.yaml', 'shop.k8s.yaml']);
   });
 
   test('fails when the app writes one file per resource', () => {
@@ -146,6 +176,8 @@ describe('writeManifestFile', () => {
     const file = path.join(tmp(), 'big.k8s.yaml');
     writeManifestFile(file, objects);
     expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+    // AND its pieces for writeOutput are the same bytes
+    expect([...manifestYamlChunks(objects)].join('')).toBe(expected);
     // AND no objects, an empty file
     writeManifestFile(file, []);
     expect(fs.readFileSync(file, 'utf8')).toBe('');

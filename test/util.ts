@@ -33,12 +33,17 @@ export function podTemplateLabelsOf(obj: any): Record<string, string> {
   return (obj.kind === 'CronJob' ? obj.spec.jobTemplate.spec.template.metadata.labels : obj.spec.template.metadata.labels) ?? {};
 }
 
-/** Runs fn and returns the message it throws (fails when it does not throw). */
-export function errorOf(fn: () => unknown): string {
+/** Runs fn and returns what it throws (fails when it does not throw). */
+export function thrownBy(fn: () => unknown): Error {
   try {
     fn();
   } catch (err) {
-    return (err as Error).message;
+    return err as Error;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/** Runs fn and returns the message it throws (fails when it does not throw). */
+export function errorOf(fn: () => unknown): string {
+  return thrownBy(fn).message;
 }
