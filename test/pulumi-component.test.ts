@@ -3,6 +3,7 @@
  * layout, a managed database, two backends), deployed through the component under
  * `pulumi.runtime.setMocks`. The registered set must be the synthesized set.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +14,7 @@ import { AppNamespace, FastApiBackend, NginxIngress, Postgres, resolveCharts } f
 import { hashBuildContext, KstackDeployment, KstackDeploymentArgs } from '../lib/pulumi';
 import {
   expectCleanFailure,
+  Registration,
   isK8sObject,
   keyOf,
   MOCK_PASSWORD,
@@ -22,6 +24,8 @@ import {
   useMocks,
   valueOf,
 } from './pulumi-mocks';
+
+const ROOT = path.resolve(__dirname, '..');
 
 /** A consumer's project folder: two services with a Dockerfile each. */
 function project(): string {
@@ -229,5 +233,47 @@ describe('GIVEN bad arguments: a KstackError before any resource, the component 
       { app, kubeContext: 'x', buildRoot: project(), images: { registry: 'r:5000' } },
       /validation gate failed with 1 error/,
     );
+  });
+});
+
+describe("GIVEN the consumer's index.ts of docs/pulumi.md", () => {
+  test('WHEN run as written (kstack imports pointed at this checkout) THEN it deploys its tree with a generated password and two builds', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs/pulumi.md'), 'utf8');
+    const code = /A consumer's `index.ts`[\s\S]*?```ts\n([\s\S]*?)```/.exec(docs)![1];
+    // Inside the repository, so that @pulumi/*, cdk8s and constructs resolve from its node_modules.
+    const dir = fs.mkdtempSync(path.join(ROOT, 'test', '.tmp-docs-'));
+    try {
+      for (const d of ['api', 'web']) {
+        fs.mkdirSync(path.join(dir, d));
+        fs.writeFileSync(path.join(dir, d, 'Dockerfile'), `FROM scratch\nLABEL service=${d}\n`);
+      }
+      const lib = path.join(ROOT, 'lib');
+      fs.writeFileSync(
+        path.join(dir, 'index.ts'),
+        code.replace(/from 'kstack'/g, `from '${lib}'`).replace(/from 'kstack\/pulumi'/g, `from '${lib}/pulumi'`),
+      );
+      const script = `
+        require(${JSON.stringify(path.join(ROOT, 'bin/register.js'))});
+        const pulumi = require('@pulumi/pulumi');
+        const seen = [];
+        pulumi.runtime.setMocks({ newResource: (a) => { seen.push({ type: a.type, inputs: a.inputs }); return { id: a.name + '_id', state: a.type.startsWith('random:') ? { ...a.inputs, result: 'pw' } : a.inputs }; }, call: () => ({}) }, 'shop', 'dev', false);
+        pulumi.runtime.setAllConfig({ 'shop:kubeContext': 'k3d-shop', 'shop:clusterRegistry': 'k3d-shop-registry:5000' });
+        const out = require('./index.ts');
+        process.on('beforeExit', () => { process.stdout.write(JSON.stringify({ urls: out.urls, images: out.images, seen })); process.exit(0); });
+      `;
+      const res = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', timeout: 60000 });
+      expect(res.stderr).toBe('');
+      const out = JSON.parse(res.stdout);
+      expect(out.urls).toEqual(['http://shop.localhost']);
+      expect(out.images['shop/api']).toMatch(/^k3d-shop-registry:5000\/shop\/api:[0-9a-f]{16}$/);
+      expect(out.images['shop/web']).toMatch(/^k3d-shop-registry:5000\/shop\/web:[0-9a-f]{16}$/);
+      const types = out.seen.map((r: Registration) => r.type);
+      expect(types.filter((t: string) => t === 'docker:index/image:Image')).toHaveLength(2);
+      expect(types).toContain('kubernetes:apps/v1:StatefulSet');
+      const secret = out.seen.find((r: Registration) => r.type === 'kubernetes:core/v1:Secret');
+      expect(secret.inputs.metadata).toMatchObject({ name: 'db-credentials', namespace: 'shop' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
