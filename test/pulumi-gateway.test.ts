@@ -12,8 +12,14 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { deployStack } from '../bin/pulumi/program';
 import { AppNamespace, defineStack, DESCRIBE, Described, environmentChart, FastApiBackend, RouterDescription } from '../lib';
-import { GATEWAY_API_VERSION, KstackDeployment, TRAEFIK_CHART_VERSION, TRAEFIK_GATEWAY_VALUES } from '../lib/pulumi';
-import { flush, registered, settled, useMocks } from './pulumi-mocks';
+import {
+  GATEWAY_API_VERSION,
+  k3sTraefikGatewayConfig,
+  KstackDeployment,
+  TRAEFIK_CHART_VERSION,
+  TRAEFIK_GATEWAY_VALUES,
+} from '../lib/pulumi';
+import { flush, registered, requestOf, settled, useMocks } from './pulumi-mocks';
 
 const ROOT = path.resolve(__dirname, '..');
 const devFile = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8')).config as Record<string, string>;
@@ -107,6 +113,15 @@ describe('GIVEN an environment that routes through the Gateway API, on k3d (the 
       gateway: { listeners: { web: { namespacePolicy: { from: 'All' } } } },
     });
     expect(configs[0].provider).toMatch(/::kstack-k8s::kstack-k8s_id$/);
+    // Cluster setup that bin/k3d-up.sh may apply too: destroying the app leaves it.
+    expect(requestOf(configs[0]).retainOnDelete).toBe(true);
+  });
+
+  test('THEN docs/pulumi.md shows the HelmChartConfig byte for byte as registered (for cluster scripts that apply it too)', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs/pulumi.md'), 'utf8');
+    const block = /`k3sTraefikGatewayConfig\(\)`[\s\S]*?```yaml\n([\s\S]*?)```/.exec(docs)![1];
+    expect(parse(block)).toEqual(k3sTraefikGatewayConfig());
+    expect(helmChartConfigs()[0].inputs).toEqual(k3sTraefikGatewayConfig());
   });
 
   test('THEN no Gateway API CRDs are installed (k3s ships them with its Traefik), and no Helm release at all', () => {
@@ -150,6 +165,10 @@ describe('GIVEN other clusters and switches', () => {
     expect(TRAEFIK_CHART_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     expect(helmChartConfigs()).toEqual([]);
     expect(d.prerequisites).toHaveLength(2);
+    // The chart waits for the CRDs.
+    const crdsUrn = `urn:pulumi:dev::kstack::${KstackDeployment.TYPE}$kubernetes:yaml/v2:ConfigFile::kstack-gateway-api-crds`;
+    expect(requestOf(releases[0]).dependencies).toEqual([crdsUrn]);
+    expect(requestOf(crds[0]).parent).toBe(`urn:pulumi:dev::kstack::${KstackDeployment.TYPE}::kstack`);
   });
 
   test('WHEN the tree has its own Gateway THEN the HTTPRoute also waits for it', async () => {

@@ -17,8 +17,24 @@ export interface Registration {
 /** What the current mocks recorded, in registration order. */
 export const registered: Registration[] = [];
 
+/** What the engine was asked for each registration ('<type>::<name>'): options the mock's newResource does not see. */
+export interface EngineRequest {
+  readonly parent: string;
+  readonly dependencies: readonly string[];
+  readonly retainOnDelete: boolean;
+}
+export const requests = new Map<string, EngineRequest>();
+
 /** The generated password the mocked random provider returns. */
 export const MOCK_PASSWORD = 'MockGeneratedPassw0rdFromRandom1';
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getRetainondelete(): boolean | undefined;
+}
 
 /** Fresh mocks and `kstack:*` config for one stack. */
 export function useMocks(stack: string, config: Record<string, string> = {}, project = 'kstack'): void {
@@ -36,6 +52,18 @@ export function useMocks(stack: string, config: Record<string, string> = {}, pro
     stack,
     false,
   );
+  // Record what the SDK sends the engine (parent, dependsOn as URNs, retainOnDelete).
+  requests.clear();
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      retainOnDelete: req.getRetainondelete() === true,
+    });
+    return register(req, cb);
+  };
   pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`kstack:${k}`, v])));
 }
 
@@ -54,6 +82,9 @@ export async function settled(d: KstackDeployment): Promise<void> {
   ];
   await Promise.all(all.map((r) => valueOf(r.urn)));
 }
+
+/** The engine request of a registration. */
+export const requestOf = (r: Pick<Registration, 'type' | 'name'>) => requests.get(`${r.type}::${r.name}`)!;
 
 /** Lets pending registrations reach the monitor (for tests that expect none). */
 export const flush = () => new Promise((resolve) => setTimeout(resolve, 50));

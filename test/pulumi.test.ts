@@ -24,6 +24,7 @@ import {
   MOCK_PASSWORD,
   monitorState,
   registered,
+  requestOf,
   settled,
   useMocks,
   valueOf,
@@ -105,13 +106,16 @@ describe.each(['dev', 'staging', 'prod'])('GIVEN the committed Pulumi.%s.yaml', 
     for (const r of registered.filter(isK8sObject)) expect(r.provider).toMatch(/::kstack-k8s::kstack-k8s_id$/);
   });
 
-  test('THEN every resource is a child of the component', () => {
-    const urns = [...monitorState().keys()];
-    const component = urns.filter((u) => u.split('::')[2] === TYPE);
-    expect(component).toEqual([`urn:pulumi:${envName}::kstack::${TYPE}::kstack`]);
-    expect(urns.length).toBe(registered.length);
-    for (const urn of urns.filter((u) => !component.includes(u)))
-      expect(urn.split('::')[2]).toMatch(new RegExp(`^${TYPE.replace(/\./g, '\\.')}\\$`));
+  test('THEN every resource is a child of the component, and the engine gets the dependencies', () => {
+    const component = `urn:pulumi:${envName}::kstack::${TYPE}::kstack`;
+    expect(registered.filter((r) => r.type === TYPE).map((r) => r.name)).toEqual(['kstack']);
+    for (const r of registered.filter((x) => x.type !== TYPE)) expect(requestOf(r).parent).toBe(component);
+    const child = (type: string, name: string) => `urn:pulumi:${envName}::kstack::${TYPE}$${type}::${name}`;
+    const api = registered.find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'api')!;
+    expect(requestOf(api).dependencies).toEqual(
+      expect.arrayContaining([child('kubernetes:core/v1:Namespace', `kstack-namespace-${env.namespace}`)]),
+    );
+    if (env.build) expect(requestOf(api).dependencies).toContain(child('docker:index/image:Image', `kstack-image-${env.namespace}-api`));
   });
 
   test('THEN the component registers its outputs: namespaces, URLs, image references', () => {
@@ -182,7 +186,13 @@ describe('GIVEN dev on k3d (images built from examples/fullstack)', () => {
 
 describe('GIVEN the retired ingress-nginx', () => {
   test('WHEN kstack:installIngressNginx is true THEN a pinned Helm release, and the Ingresses wait for it', async () => {
+    const warn = jest.spyOn(pulumi.log, 'warn').mockImplementation(() => Promise.resolve());
     const d = await deploy('dev', { ...configOf('dev'), installIngressNginx: 'true' });
+    // Said once, at every `pulumi up`.
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/^ingress-nginx is retired \(no releases or security fixes since March 2026\)/),
+    ]);
+    warn.mockRestore();
     const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
     expect(releases).toHaveLength(1);
     expect(releases[0].inputs).toMatchObject({

@@ -31,6 +31,16 @@ export const TRAEFIK_GATEWAY_VALUES = {
   gateway: { listeners: { web: { namespacePolicy: { from: 'All' } } } },
 } as const;
 
+/** The HelmChartConfig that turns on the Gateway provider of k3s's bundled Traefik (docs/pulumi.md shows it). */
+export function k3sTraefikGatewayConfig() {
+  return {
+    apiVersion: 'helm.cattle.io/v1',
+    kind: 'HelmChartConfig',
+    metadata: { name: 'traefik', namespace: 'kube-system' },
+    spec: { valuesContent: stringify(TRAEFIK_GATEWAY_VALUES) },
+  };
+}
+
 /** Which Gateway API controller the deployment sets up. */
 export type GatewayController = 'k3s-traefik' | 'traefik' | 'none';
 
@@ -133,15 +143,18 @@ export function setUpCluster(
   }
   const crds = [...out];
   if (setup.gatewayController === 'k3s-traefik') {
-    // k3s deploys its Traefik from a HelmChart in kube-system and merges a HelmChartConfig of
-    // the same name into its values (docs.k3s.io, "Customizing Packaged Components").
-    const config = {
-      apiVersion: 'helm.cattle.io/v1',
-      kind: 'HelmChartConfig',
-      metadata: { name: 'traefik', namespace: 'kube-system' },
-      spec: { valuesContent: stringify(TRAEFIK_GATEWAY_VALUES) },
-    };
-    out.push(new k8s.apiextensions.CustomResource(`${name}-k3s-traefik-gateway`, config, { provider, parent, dependsOn: crds }));
+    // k3s deploys its Traefik from a HelmChart in kube-system and merges a HelmChartConfig of the
+    // same name into its values (docs.k3s.io, "Customizing Packaged Components"). It is cluster
+    // setup that bin/k3d-up.sh may apply too (the same bytes: server-side apply then shares the
+    // fields), so destroying the app leaves it.
+    out.push(
+      new k8s.apiextensions.CustomResource(`${name}-k3s-traefik-gateway`, k3sTraefikGatewayConfig(), {
+        provider,
+        parent,
+        dependsOn: crds,
+        retainOnDelete: true,
+      }),
+    );
   } else if (setup.gatewayController === 'traefik') {
     const values = TRAEFIK_GATEWAY_VALUES;
     const chart = {
