@@ -23,13 +23,11 @@ export const INGRESS_NGINX_CHART_VERSION = '4.12.1';
 
 /**
  * The Traefik chart values that turn the Gateway API provider on, for k3s's bundled Traefik and
- * for the 'traefik' release alike: the chart's default Gateway `traefik-gateway` (in Traefik's
- * namespace) listens on the web entrypoint and admits routes from every namespace.
+ * for the 'traefik' release alike (the chart then creates the GatewayClass 'traefik'). The same
+ * values bin/k3d-up.sh applies: routes attach to a Gateway of class 'traefik' that the tree
+ * creates (GatewayRoutes createGateway, listener port 8000 = Traefik's web entrypoint).
  */
-export const TRAEFIK_GATEWAY_VALUES = {
-  providers: { kubernetesGateway: { enabled: true } },
-  gateway: { listeners: { web: { namespacePolicy: { from: 'All' } } } },
-} as const;
+export const TRAEFIK_GATEWAY_VALUES = { providers: { kubernetesGateway: { enabled: true } } } as const;
 
 /** The HelmChartConfig that turns on the Gateway provider of k3s's bundled Traefik (docs/pulumi.md shows it). */
 export function k3sTraefikGatewayConfig() {
@@ -37,7 +35,8 @@ export function k3sTraefikGatewayConfig() {
     apiVersion: 'helm.cattle.io/v1',
     kind: 'HelmChartConfig',
     metadata: { name: 'traefik', namespace: 'kube-system' },
-    spec: { valuesContent: stringify(TRAEFIK_GATEWAY_VALUES) },
+    // The bytes of bin/k3d-up.sh's `valuesContent: |-` block (no final newline).
+    spec: { valuesContent: stringify(TRAEFIK_GATEWAY_VALUES).trimEnd() },
   };
 }
 
