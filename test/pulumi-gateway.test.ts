@@ -11,7 +11,16 @@ import { Construct } from 'constructs';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { deployStack } from '../bin/pulumi/program';
-import { AppNamespace, defineStack, DESCRIBE, Described, environmentChart, FastApiBackend, RouterDescription } from '../lib';
+import {
+  AppNamespace,
+  defineStack,
+  DESCRIBE,
+  Described,
+  environmentChart,
+  FastApiBackend,
+  RouterDescription,
+  StackDefinition,
+} from '../lib';
 import {
   GATEWAY_API_VERSION,
   k3sTraefikGatewayConfig,
@@ -25,11 +34,15 @@ const ROOT = path.resolve(__dirname, '..');
 const devFile = parse(fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8')).config as Record<string, string>;
 const DEV_CONFIG = Object.fromEntries(Object.entries(devFile).map(([k, v]) => [k.replace(/^kstack:/, ''), String(v)]));
 
-/** A router that describes itself as Gateway API routes and renders one HTTPRoute (optionally its own Gateway). */
+/**
+ * A router that describes itself as Gateway API routes and renders, as the reference dev
+ * environment's GatewayRoutes does on k3d, a Gateway of class 'traefik' on Traefik's web
+ * entrypoint and an HTTPRoute attached to it.
+ */
 class TestGatewayRouter extends Construct {
   readonly router: RouterDescription;
 
-  constructor(scope: Construct, id: string, backend: FastApiBackend, ownGateway: boolean) {
+  constructor(scope: Construct, id: string, backend: FastApiBackend) {
     super(scope, id);
     this.router = {
       name: 'web',
@@ -46,21 +59,18 @@ class TestGatewayRouter extends Construct {
         },
       ],
     };
-    const parentRef = ownGateway ? { name: 'web' } : { name: 'traefik-gateway', namespace: 'kube-system' };
-    if (ownGateway) {
-      new ApiObject(this, 'Gateway', {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'Gateway',
-        metadata: { name: 'web' },
-        spec: { gatewayClassName: 'traefik', listeners: [{ name: 'web', port: 8000, protocol: 'HTTP' }] },
-      });
-    }
+    new ApiObject(this, 'Gateway', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'web' },
+      spec: { gatewayClassName: 'traefik', listeners: [{ name: 'http', port: 8000, protocol: 'HTTP' }] },
+    });
     new ApiObject(this, 'Route', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: 'web' },
       spec: {
-        parentRefs: [parentRef],
+        parentRefs: [{ name: 'web' }],
         hostnames: ['gw.localhost'],
         rules: [
           { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: backend.serviceName, port: backend.port }] },
@@ -75,20 +85,20 @@ class TestGatewayRouter extends Construct {
 }
 
 /** A dev environment whose only router is a Gateway API one. */
-function gatewayStack(ownGateway = false) {
+function gatewayStack() {
   return defineStack({
     environments: { dev: { name: 'dev', namespace: 'gw-dev', app: 'gw', version: 'dev' } },
     build: (app: App, env) => {
       const chart: Chart = environmentChart(app, env);
       new AppNamespace(chart, 'namespace');
       const api = new FastApiBackend(chart, 'api', { image: 'ghcr.io/acme/api:1.0.0' });
-      new TestGatewayRouter(chart, 'routes', api, ownGateway);
+      new TestGatewayRouter(chart, 'routes', api);
       return { files: { 'app.k8s.yaml': chart } };
     },
   });
 }
 
-async function deploy(config: Record<string, string>, def = gatewayStack()): Promise<KstackDeployment> {
+async function deploy(config: Record<string, string>, def: StackDefinition = gatewayStack()): Promise<KstackDeployment> {
   useMocks('dev', config);
   const d = deployStack(def);
   await settled(d);
@@ -125,7 +135,13 @@ describe('GIVEN an environment that routes through the Gateway API, on k3d (the 
     expect(registered.filter((r) => r.type.startsWith('kubernetes:yaml/') || r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
   });
 
-  test('THEN the HTTPRoute is a generic custom resource that waits for the Namespace and the Traefik configuration', () => {
+  test('THEN the Gateway and the HTTPRoute are generic custom resources after the Traefik configuration, the HTTPRoute after its Gateway', () => {
+    expect(registered.find((r) => r.type === 'kubernetes:gateway.networking.k8s.io/v1:Gateway')?.inputs.spec.gatewayClassName).toBe(
+      'traefik',
+    );
+    expect(d.resourceOptions.get('Gateway/gw-dev/web')!.dependsOn).toEqual(expect.arrayContaining([...d.prerequisites]));
+    expect(d.resourceOptions.get('HTTPRoute/gw-dev/web')!.dependsOn).toContain(d.resources.get('Gateway/gw-dev/web'));
+
     const route = registered.find((r) => r.type === 'kubernetes:gateway.networking.k8s.io/v1:HTTPRoute');
     expect(route?.inputs.metadata).toMatchObject({ name: 'web', namespace: 'gw-dev' });
     const deps = d.resourceOptions.get('HTTPRoute/gw-dev/web')!.dependsOn as pulumi.Resource[];
@@ -168,24 +184,17 @@ describe('GIVEN other clusters and switches', () => {
     expect(requestOf(crds[0]).parent).toBe(`urn:pulumi:dev::kstack::${KstackDeployment.TYPE}::kstack`);
   });
 
-  test('WHEN the tree has its own Gateway THEN the HTTPRoute also waits for it', async () => {
-    const d = await deploy(DEV_CONFIG, gatewayStack(true));
-    const gateway = d.resources.get('Gateway/gw-dev/web')!;
-    expect(registered.find((r) => r.type === 'kubernetes:gateway.networking.k8s.io/v1:Gateway')).toBeDefined();
-    expect(d.resourceOptions.get('HTTPRoute/gw-dev/web')!.dependsOn).toContain(gateway);
-    expect(d.resourceOptions.get('Gateway/gw-dev/web')!.dependsOn).toEqual(expect.arrayContaining([...d.prerequisites]));
-  });
-
   test('WHEN kstack:gatewayApi is false THEN nothing is set up, whatever the routers are', async () => {
     const d = await deploy({ ...DEV_CONFIG, gatewayApi: 'false' });
     expect(helmChartConfigs()).toEqual([]);
     expect(d.prerequisites).toEqual([]);
   });
 
-  test('WHEN kstack:gatewayApi is true for an environment that still renders NginxIngress THEN the Gateway API is set up anyway', async () => {
-    useMocks('dev', { ...DEV_CONFIG, gatewayApi: 'true' });
+  test('WHEN kstack:gatewayApi is true for an environment that renders NginxIngress THEN the Gateway API is set up anyway', async () => {
+    useMocks('staging', { kubeContext: 'k3d-kstack', gatewayApi: 'true', gatewayController: 'k3s-traefik' });
     const d = deployStack();
     await settled(d);
+    expect(d.plan.description.routers.map((r) => r.kind)).toEqual(['nginx-ingress']);
     expect(helmChartConfigs()).toHaveLength(1);
     expect(registered.some((r) => r.inputs?.kind === 'Ingress')).toBe(true);
   });

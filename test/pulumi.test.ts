@@ -40,7 +40,7 @@ function stackFile(stack: string): Record<string, string> {
 }
 
 /** The committed stack file, plus a context for the stacks that leave it to the user. */
-const configOf = (env: string) => ({ kubeContext: `ctx-${env}`, ...stackFile(env) });
+const configOf = (env: string): Record<string, string> => ({ kubeContext: `ctx-${env}`, ...stackFile(env) });
 
 const yamlOf = (env: string) =>
   synthesizeEnv(environments[env])
@@ -128,10 +128,14 @@ describe.each(['dev', 'staging', 'prod'])('GIVEN the committed Pulumi.%s.yaml', 
     expect(d.imageRefs[`${env.namespace}/db`] ?? 'postgres:16.10').toBe('postgres:16.10');
   });
 
-  test('THEN no ingress-nginx, no Gateway API setup: the environment renders NginxIngress and nobody asked', () => {
+  test('THEN no ingress-nginx; the Gateway API set up only when the environment routes through it', () => {
     expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
-    expect(registered.filter((r) => r.inputs?.kind === 'HelmChartConfig' || r.type.startsWith('kubernetes:yaml/'))).toEqual([]);
-    expect(d.prerequisites).toEqual([]);
+    expect(registered.filter((r) => r.type.startsWith('kubernetes:yaml/'))).toEqual([]);
+    const gatewayApi = d.plan.description.routers.some((r) => r.kind === 'gateway-api');
+    // Pulumi.dev.yaml names k3s's Traefik; staging and prod name no controller.
+    const expected = gatewayApi && configOf(envName).gatewayController === 'k3s-traefik' ? 1 : 0;
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.cattle.io/v1:HelmChartConfig')).toHaveLength(expected);
+    expect(d.prerequisites).toHaveLength(expected);
   });
 });
 
@@ -187,7 +191,7 @@ describe('GIVEN dev on k3d (images built from examples/fullstack)', () => {
 describe('GIVEN the retired ingress-nginx', () => {
   test('WHEN kstack:installIngressNginx is true THEN a pinned Helm release, and the Ingresses wait for it', async () => {
     const warn = jest.spyOn(pulumi.log, 'warn').mockImplementation(() => Promise.resolve());
-    const d = await deploy('dev', { ...configOf('dev'), installIngressNginx: 'true' });
+    const d = await deploy('staging', { ...configOf('staging'), installIngressNginx: 'true' });
     // Said once, at every `pulumi up`.
     expect(warn.mock.calls.map((c) => c[0])).toEqual([
       expect.stringMatching(/^ingress-nginx is retired \(no releases or security fixes since March 2026\)/),
