@@ -101,9 +101,12 @@ export function monitorState(): Map<string, unknown> {
   return out;
 }
 
-/** Registrations of Kubernetes objects (not the provider, the Helm releases or the YAML components). */
+/** Registrations of the tree's Kubernetes objects (not the provider or the cluster setup: Helm releases, YAML components, k3s's Traefik config). */
 export const isK8sObject = (r: Registration) =>
-  r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release' && !r.type.startsWith('kubernetes:yaml/');
+  r.type.startsWith('kubernetes:') &&
+  r.type !== 'kubernetes:helm.sh/v3:Release' &&
+  !r.type.startsWith('kubernetes:yaml/') &&
+  !r.name.endsWith('-k3s-traefik-gateway');
 
 /** 'Kind/namespace/name' of a registered object's inputs. */
 export const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
