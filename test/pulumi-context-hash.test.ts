@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { contextFiles, hashBuildContext, isIgnored, parseDockerignore } from '../bin/pulumi/context-hash';
-import { parseImage } from '../bin/pulumi/plan';
+import { execFileSync } from 'child_process';
+import { contextFiles, hashBuildContext, isIgnored, parseDockerignore } from '../lib/pulumi/context-hash';
+import { parseImage } from '../lib/pulumi/images';
+import { KstackIoError } from '../lib';
 
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-ctx-'));
@@ -55,6 +57,21 @@ describe('build context hash', () => {
     expect(hashBuildContext(tree({ ...ctx, Dockerfile: 'FROM busybox\n' }), 'Dockerfile')).not.toBe(
       hashBuildContext(tree(ctx), 'Dockerfile'),
     );
+  });
+
+  test('a FIFO in the context is skipped; a FIFO as the Dockerfile fails with a KstackIoError instead of blocking', () => {
+    const dir = tree(base);
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    expect(contextFiles(dir)).not.toContain('pipe');
+    expect(() => hashBuildContext(dir, 'pipe')).toThrow(KstackIoError);
+    expect(() => hashBuildContext(dir, 'pipe')).toThrow(/pipe is not a regular file/);
+  });
+
+  test('a file larger than the read chunk hashes by its whole content', () => {
+    const big = 'x'.repeat(3 * 1024 * 1024 + 7);
+    const a = hashBuildContext(tree({ ...base, 'big.bin': big }), 'Dockerfile');
+    expect(hashBuildContext(tree({ ...base, 'big.bin': `${big.slice(0, -1)}y` }), 'Dockerfile')).not.toBe(a);
+    expect(hashBuildContext(tree({ ...base, 'big.bin': big }), 'Dockerfile')).toBe(a);
   });
 
   test('dockerignore patterns', () => {

@@ -1,99 +1,83 @@
 /**
- * The Pulumi program (bin/pulumi) under `pulumi.runtime.setMocks`: no CLI, cluster or Docker engine.
- * What only a real `pulumi up` shows is listed in docs/pulumi.md.
+ * This repository's Pulumi program (bin/pulumi: a reader of `kstack:*` config over the
+ * KstackDeployment component of kstack/pulumi) under `pulumi.runtime.setMocks`: no CLI, cluster
+ * or Docker engine. What only a real `pulumi up` shows is listed in docs/pulumi.md.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { hashBuildContext } from '../bin/pulumi/context-hash';
-import { deployKstack, KstackDeployment } from '../bin/pulumi/program';
-import { environments } from '../stacks/environments';
+import { ApiObject, App } from 'cdk8s';
+import { parse } from 'yaml';
+import { deployStack } from '../bin/pulumi/program';
+import { hashBuildContext, INGRESS_NGINX_CHART_VERSION, KstackDeployment } from '../lib/pulumi';
+import { buildAppStack } from '../stacks/app-stack';
+import { EnvConfig, environments } from '../stacks/environments';
 import { synthesizeEnv } from '../stacks/synth';
+import stackDefinition from '../stacks';
 import { manifestYaml, SecretValue } from '../lib';
+import {
+  expectCleanFailure,
+  isK8sObject,
+  keyOf,
+  MOCK_PASSWORD,
+  monitorState,
+  registered,
+  requestOf,
+  settled,
+  useMocks,
+  valueOf,
+} from './pulumi-mocks';
 
 const ROOT = path.resolve(__dirname, '..');
-const MOCK_PASSWORD = 'MockGeneratedPassw0rdFromRandom1';
+const TYPE = KstackDeployment.TYPE;
 
-interface Registration {
-  type: string;
-  name: string;
-  inputs: any;
-  provider?: string;
-}
-const registered: Registration[] = [];
-
-const K3D_CONFIG = {
-  kubeContext: 'k3d-kstack',
-  installIngressNginx: 'true',
-  registry: 'localhost:5000',
-  clusterRegistry: 'k3d-kstack-registry:5000',
-};
-
-/** Fresh mocks and config for one stack. */
-function useStack(stack: string, config: Record<string, string>): void {
-  registered.length = 0;
-  pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        const state = args.type === 'random:index/randomPassword:RandomPassword' ? { ...args.inputs, result: MOCK_PASSWORD } : args.inputs;
-        return { id: `${args.name}_id`, state };
-      },
-      call: () => ({}),
-    },
-    'kstack',
-    stack,
-    false,
-  );
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`kstack:${k}`, v])));
+/** The `kstack:*` config a committed Pulumi.<stack>.yaml sets (keys without the prefix). */
+function stackFile(stack: string): Record<string, string> {
+  const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k.replace(/^kstack:/, ''), String(v)]));
 }
 
-const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+/** The committed stack file, plus a context for the stacks that leave it to the user. */
+const configOf = (env: string): Record<string, string> => ({ kubeContext: `ctx-${env}`, ...stackFile(env) });
 
-/** Waits until every resource of the deployment has been registered with the mock monitor. */
-async function settled(d: KstackDeployment): Promise<void> {
-  const all: pulumi.Resource[] = [d.provider, ...d.objects.values(), ...d.images.values()];
-  if (d.password) all.push(d.password);
-  if (d.ingressNginx) all.push(d.ingressNginx);
-  await Promise.all(all.map((r) => valueOf(r.urn)));
-}
-
-const flush = () => new Promise((resolve) => setTimeout(resolve, 50));
-
-const isK8sObject = (r: Registration) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release';
-const keyOf = (o: { kind: string; metadata: { namespace?: string; name: string } }) =>
-  `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const yamlOf = (env: string) =>
   synthesizeEnv(environments[env])
     .files.map((f) => manifestYaml(f.objects))
     .join('---\n');
 
-describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
+async function deploy(stack: string, config: Record<string, string>): Promise<KstackDeployment> {
+  useMocks(stack, config);
+  const d = deployStack();
+  await settled(d);
+  return d;
+}
+
+describe.each(['dev', 'staging', 'prod'])('GIVEN the committed Pulumi.%s.yaml', (envName) => {
   const env = environments[envName];
   let d: KstackDeployment;
 
   beforeAll(async () => {
-    useStack(envName, envName === 'dev' ? K3D_CONFIG : { kubeContext: `ctx-${envName}` });
-    d = deployKstack();
-    await settled(d);
+    d = await deploy(envName, configOf(envName));
   });
 
-  test('registers every synthesized object as its own resource, and nothing else', () => {
+  test('WHEN deployed THEN every synthesized object is its own resource, and nothing else but the generated Secret', () => {
     const expected = new Set(
       synthesizeEnv(env)
         .files.flatMap((f) => f.objects)
         .map(keyOf),
     );
-    // Staging's in-cluster database has no Secret in the YAML (created out of band there): the Pulumi path creates it.
+    // Staging's in-cluster database has no Secret in the YAML (created out of band there): the deployment creates it.
     if (envName === 'staging') expected.add('Secret/kstack-staging/db-credentials');
     const objects = registered.filter(isK8sObject);
     const actual = objects.map((r) => keyOf(r.inputs));
     expect(actual.length).toBe(new Set(actual).size);
     expect(new Set(actual)).toEqual(expected);
     for (const r of objects) {
-      expect(r.name).toBe([r.inputs.kind, r.inputs.metadata.namespace, r.inputs.metadata.name].filter(Boolean).join('-').toLowerCase());
+      expect(r.name).toBe(
+        ['kstack', r.inputs.kind, r.inputs.metadata.namespace, r.inputs.metadata.name].filter(Boolean).join('-').toLowerCase(),
+      );
       expect(r.type).toBe(
         `kubernetes:${r.inputs.apiVersion.includes('/') ? r.inputs.apiVersion : `core/${r.inputs.apiVersion}`}:${r.inputs.kind}`,
       );
@@ -101,70 +85,91 @@ describe.each(['dev', 'staging', 'prod'])('pulumi stack %s', (envName) => {
     expect(objects.some((r) => r.inputs.kind === 'Application')).toBe(env.argo !== undefined);
   });
 
-  test('Namespace first, the Argo CD Application after everything else, Deployments after their images', () => {
-    const ns = d.objects.get(`Namespace//${env.namespace}`)!;
+  test('THEN the Namespace comes first, the Argo CD Application after everything else, Deployments after their images', () => {
+    const ns = d.resources.get(`Namespace//${env.namespace}`)!;
     for (const [key, opts] of d.resourceOptions) {
       const deps = opts.dependsOn as pulumi.Resource[];
       if (key.startsWith('Namespace/')) expect(deps).toEqual([]);
       else expect(deps).toContain(ns);
       if (key.startsWith('Application/')) {
-        expect(deps).toHaveLength(d.objects.size - 1);
-        for (const [k, r] of d.objects) expect(deps.includes(r)).toBe(k !== key);
+        for (const [k, r] of d.resources) expect(deps.includes(r)).toBe(k !== key);
       }
-      if (key.startsWith('Ingress/')) expect(deps.includes(d.ingressNginx!)).toBe(d.ingressNginx !== undefined);
     }
-    for (const [workload, image] of d.images)
-      expect(d.resourceOptions.get(`Deployment/${env.namespace}/${workload}`)!.dependsOn).toContain(image);
+    for (const [key, image] of d.images) expect(d.resourceOptions.get(`Deployment/${key}`)!.dependsOn).toContain(image);
   });
 
-  test('uses one explicit provider with the configured context and server-side apply', () => {
+  test('THEN one explicit provider with the configured context and server-side apply, used by every object', () => {
     const providers = registered.filter((r) => r.type === 'pulumi:providers:kubernetes');
     expect(providers).toHaveLength(1);
-    expect(providers[0].inputs.context).toBe(envName === 'dev' ? 'k3d-kstack' : `ctx-${envName}`);
+    expect(providers[0].inputs.context).toBe(configOf(envName).kubeContext);
     expect(String(providers[0].inputs.enableServerSideApply)).toBe('true');
-    for (const r of registered.filter(isK8sObject)) expect(r.provider).toMatch(/::pulumi:providers:kubernetes::k8s::k8s_id$/);
+    for (const r of registered.filter(isK8sObject)) expect(r.provider).toMatch(/::kstack-k8s::kstack-k8s_id$/);
   });
 
-  test('outputs the namespace, the app URL and the image references', () => {
-    expect(d.outputs.namespace).toBe(env.namespace);
-    expect(d.outputs.appUrl).toBe(`${env.tls ? 'https' : 'http'}://${env.host}`);
-    const deployments = registered.filter((r) => r.inputs.kind === 'Deployment');
-    for (const dep of deployments)
-      expect(d.outputs.images[dep.inputs.metadata.name]).toBe(dep.inputs.spec.template.spec.containers[0].image);
+  test('THEN every resource is a child of the component, and the engine gets the dependencies', () => {
+    const component = `urn:pulumi:${envName}::kstack::${TYPE}::kstack`;
+    expect(registered.filter((r) => r.type === TYPE).map((r) => r.name)).toEqual(['kstack']);
+    for (const r of registered.filter((x) => x.type !== TYPE)) expect(requestOf(r).parent).toBe(component);
+    const child = (type: string, name: string) => `urn:pulumi:${envName}::kstack::${TYPE}$${type}::${name}`;
+    const api = registered.find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'api')!;
+    expect(requestOf(api).dependencies).toEqual(
+      expect.arrayContaining([child('kubernetes:core/v1:Namespace', `kstack-namespace-${env.namespace}`)]),
+    );
+    if (env.build) expect(requestOf(api).dependencies).toContain(child('docker:index/image:Image', `kstack-image-${env.namespace}-api`));
+  });
+
+  test('THEN the component registers its outputs: namespaces, URLs, image references', () => {
+    const outputs = monitorState().get(`urn:pulumi:${envName}::kstack::${TYPE}::kstack`) as Record<string, any>;
+    // The Argo CD Application lives in Argo CD's namespace.
+    const namespaces = env.argo ? [env.namespace, 'argocd'] : [env.namespace];
+    expect(outputs).toEqual({ namespaces, urls: [`${env.tls ? 'https' : 'http'}://${env.host}`], images: d.imageRefs });
+    for (const dep of registered.filter((r) => r.inputs.kind === 'Deployment'))
+      expect(d.imageRefs[`${env.namespace}/${dep.inputs.metadata.name}`]).toBe(dep.inputs.spec.template.spec.containers[0].image);
+    expect(d.imageRefs[`${env.namespace}/db`] ?? 'postgres:16.10').toBe('postgres:16.10');
+  });
+
+  test('THEN no ingress-nginx; the Gateway API set up only when the environment routes through it', () => {
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
+    expect(registered.filter((r) => r.type.startsWith('kubernetes:yaml/'))).toEqual([]);
+    const gatewayApi = d.plan.description.routers.some((r) => r.kind === 'gateway-api');
+    // Pulumi.dev.yaml names k3s's Traefik; staging and prod name no controller.
+    const expected = gatewayApi && configOf(envName).gatewayController === 'k3s-traefik' ? 1 : 0;
+    expect(registered.filter((r) => r.type === 'kubernetes:helm.cattle.io/v1:HelmChartConfig')).toHaveLength(expected);
+    expect(d.prerequisites).toHaveLength(expected);
   });
 });
 
-describe('images (dev: built from examples/fullstack)', () => {
+describe('GIVEN dev on k3d (images built from examples/fullstack)', () => {
   beforeAll(async () => {
-    useStack('dev', K3D_CONFIG);
-    await settled(deployKstack());
+    await deploy('dev', configOf('dev'));
   });
 
   test.each([
     ['api', 'backend', 'kstack-backend'],
     ['web', 'frontend', 'kstack-frontend'],
-  ])('%s: docker.Image gets the build context and Dockerfile; the Deployment pulls the content-tagged image', (workload, folder, repo) => {
-    const context = `examples/fullstack/${folder}`;
-    const tag = hashBuildContext(path.join(ROOT, context), 'Dockerfile').slice(0, 16);
-    const image = registered.find((r) => r.type === 'docker:index/image:Image' && r.name === `image-dev-${workload}`);
-    expect(image?.inputs).toMatchObject({
-      imageName: `localhost:5000/${repo}:${tag}`,
-      build: { context, dockerfile: `${context}/Dockerfile` },
-      skipPush: false,
-    });
-    const dep = registered.find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === workload)!;
-    const spec = dep.inputs.spec.template.spec;
-    const pulled = `k3d-kstack-registry:5000/${repo}:${tag}`;
-    expect(spec.containers.map((c: any) => c.image)).toEqual([pulled]);
-    // The migration init container runs the same image.
-    for (const c of spec.initContainers ?? []) expect(c.image).toBe(pulled);
-    expect(JSON.stringify(registered)).not.toContain(`${repo}:dev`);
-  });
+  ])(
+    'THEN %s: docker.Image gets the build context and Dockerfile; the Deployment pulls the content-tagged image',
+    (workload, folder, repo) => {
+      const context = `examples/fullstack/${folder}`;
+      const tag = hashBuildContext(path.join(ROOT, context), 'Dockerfile').slice(0, 16);
+      const image = registered.find((r) => r.type === 'docker:index/image:Image' && r.name === `kstack-image-kstack-dev-${workload}`);
+      expect(image?.inputs).toMatchObject({
+        imageName: `localhost:5000/${repo}:${tag}`,
+        build: { context, dockerfile: `${context}/Dockerfile` },
+        skipPush: false,
+      });
+      const dep = registered.find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === workload)!;
+      const spec = dep.inputs.spec.template.spec;
+      const pulled = `k3d-kstack-registry:5000/${repo}:${tag}`;
+      expect(spec.containers.map((c: any) => c.image)).toEqual([pulled]);
+      // The migration init container runs the same image.
+      for (const c of spec.initContainers ?? []) expect(c.image).toBe(pulled);
+      expect(JSON.stringify(registered)).not.toContain(`${repo}:dev`);
+    },
+  );
 
-  test('images are not built for envs without build contexts: their references are used as they are', async () => {
-    useStack('prod', { kubeContext: 'ctx-prod' });
-    const prod = deployKstack();
-    await settled(prod);
+  test('WHEN an env has no build contexts THEN nothing is built and its references are used as they are', async () => {
+    await deploy('prod', { kubeContext: 'ctx-prod' });
     expect(registered.filter((r) => r.type.startsWith('docker:'))).toHaveLength(0);
     const images = registered
       .filter((r) => r.inputs.kind === 'Deployment')
@@ -173,187 +178,176 @@ describe('images (dev: built from examples/fullstack)', () => {
     expect(images).toEqual(['ghcr.io/kstack-dev/kstack-backend:0.1.0', 'ghcr.io/kstack-dev/kstack-frontend:0.1.0']);
   });
 
-  test('docker-env mode (Minikube) builds without a push and keeps the repository name', async () => {
-    useStack('dev', { kubeContext: 'minikube', imageMode: 'docker-env' });
-    const mk = deployKstack();
-    await settled(mk);
-    const image = registered.find((r) => r.name === 'image-dev-api')!;
+  test('WHEN imageMode is docker-env (Minikube) THEN images are built without a push and keep the repository name', async () => {
+    await deploy('dev', { kubeContext: 'minikube', imageMode: 'docker-env' });
+    const image = registered.find((r) => r.name === 'kstack-image-kstack-dev-api')!;
     expect(image.inputs.skipPush).toBe(true);
     expect(image.inputs.imageName).toMatch(/^localhost:5000\/kstack-backend:[0-9a-f]{16}$/);
     const dep = registered.find((r) => r.inputs.kind === 'Deployment' && r.inputs.metadata.name === 'api')!;
     expect(dep.inputs.spec.template.spec.containers[0].image).toBe(image.inputs.imageName);
-    expect(registered.some((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toBe(false);
   });
 });
 
-describe('ingress-nginx', () => {
-  test('a pinned Helm release of ingress-nginx when kstack:installIngressNginx is true', async () => {
-    useStack('dev', K3D_CONFIG);
-    const d = deployKstack();
-    await settled(d);
+describe('GIVEN the retired ingress-nginx', () => {
+  test('WHEN kstack:installIngressNginx is true THEN a pinned Helm release, and the Ingresses wait for it', async () => {
+    const warn = jest.spyOn(pulumi.log, 'warn').mockImplementation(() => Promise.resolve());
+    const d = await deploy('staging', { ...configOf('staging'), installIngressNginx: 'true' });
+    // Said once, at every `pulumi up`.
+    expect(warn.mock.calls.map((c) => c[0])).toEqual([
+      expect.stringMatching(/^ingress-nginx is retired \(no releases or security fixes since March 2026\)/),
+    ]);
+    warn.mockRestore();
     const releases = registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
     expect(releases).toHaveLength(1);
     expect(releases[0].inputs).toMatchObject({
       chart: 'ingress-nginx',
+      version: INGRESS_NGINX_CHART_VERSION,
       repositoryOpts: { repo: 'https://kubernetes.github.io/ingress-nginx' },
       namespace: 'ingress-nginx',
       createNamespace: true,
     });
-    expect(releases[0].inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(releases[0].provider).toMatch(/::k8s_id$/);
-  });
-
-  test('no release otherwise', async () => {
-    useStack('dev', { ...K3D_CONFIG, installIngressNginx: 'false' });
-    await settled(deployKstack());
-    expect(registered.some((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toBe(false);
+    expect(releases[0].provider).toMatch(/::kstack-k8s_id$/);
+    const ingresses = [...d.resourceOptions].filter(([k]) => k.startsWith('Ingress/'));
+    expect(ingresses.length).toBeGreaterThan(0);
+    for (const [, opts] of ingresses) expect(opts.dependsOn).toEqual(expect.arrayContaining([...d.prerequisites]));
+    expect(d.prerequisites).toHaveLength(1);
   });
 });
 
-describe('database password', () => {
-  test.each(['dev', 'staging'])('%s: generated, secret, in the credentials Secret only, never in the YAML', async (envName) => {
-    useStack(envName, { kubeContext: 'k3d-kstack' });
-    const d = deployKstack();
-    await settled(d);
+describe('GIVEN the database password', () => {
+  test.each(['dev', 'staging'])(
+    'WHEN %s is deployed THEN it is generated, secret, in the credentials Secret only, never in the YAML',
+    async (envName) => {
+      const d = await deploy(envName, configOf(envName));
+      const passwords = registered.filter((r) => r.type === 'random:index/randomPassword:RandomPassword');
+      expect(passwords).toHaveLength(1);
+      expect(passwords[0].inputs).toMatchObject({ length: 32, special: false });
+      const key = `Secret/${environments[envName].namespace}/db-credentials`;
+      // RandomPassword.result is a secret output by the engine (additionalSecretOutputs), which mocks
+      // do not enforce; what the component derives from it is wrapped explicitly.
+      expect(await pulumi.isSecret(d.credentials.get(key)!)).toBe(true);
+      const secret = d.resources.get(key) as any;
+      expect(await pulumi.isSecret(secret.stringData)).toBe(true);
+      expect(d.resourceOptions.get(key)!.additionalSecretOutputs).toEqual(['data', 'stringData']);
+      expect(await valueOf<Record<string, string>>(secret.stringData)).toEqual({
+        database: 'app',
+        user: 'app',
+        host: 'db',
+        port: '5432',
+        password: MOCK_PASSWORD,
+        url: `postgresql://app:${MOCK_PASSWORD}@db:5432/app`,
+      });
+      // Nowhere else: not in other resources, not in the synthesized YAML, not in the stack config.
+      const others = registered.filter(
+        (r) => !(r.type === 'kubernetes:core/v1:Secret' && keyOf(r.inputs) === key) && !r.type.startsWith('random:'),
+      );
+      expect(JSON.stringify(others)).not.toContain(MOCK_PASSWORD);
+      expect(yamlOf(envName)).not.toContain(MOCK_PASSWORD);
+      expect(JSON.stringify(pulumi.runtime.allConfig())).not.toContain(MOCK_PASSWORD);
+    },
+  );
 
-    const passwords = registered.filter((r) => r.type === 'random:index/randomPassword:RandomPassword');
-    expect(passwords).toHaveLength(1);
-    expect(passwords[0].inputs).toMatchObject({ length: 32, special: false });
-    // RandomPassword.result is a secret output by the engine (additionalSecretOutputs: ['result'] in
-    // @pulumi/random), which mocks do not enforce; what the program derives from it is wrapped explicitly.
-    expect(await pulumi.isSecret(d.credentials!)).toBe(true);
-
-    const key = `Secret/${environments[envName].namespace}/db-credentials`;
-    const secret = d.objects.get(key) as any;
-    expect(await pulumi.isSecret(secret.stringData)).toBe(true);
-    const data = await valueOf<Record<string, string>>(secret.stringData);
-    expect(data).toEqual({
-      database: 'app',
-      user: 'app',
-      host: 'db',
-      port: '5432',
-      password: MOCK_PASSWORD,
-      url: `postgresql://app:${MOCK_PASSWORD}@db:5432/app`,
-    });
-
-    // Nowhere else: not in other resources, not in the synthesized YAML, not in the stack config.
-    const others = registered.filter(
-      (r) => !(r.type === 'kubernetes:core/v1:Secret' && keyOf(r.inputs) === key) && !r.type.startsWith('random:'),
-    );
-    expect(JSON.stringify(others)).not.toContain(MOCK_PASSWORD);
-    expect(yamlOf(envName)).not.toContain(MOCK_PASSWORD);
-    expect(JSON.stringify(pulumi.runtime.allConfig())).not.toContain(MOCK_PASSWORD);
-  });
-
-  test("dev's literal devPassword of the YAML path never reaches a Pulumi resource", async () => {
+  test("WHEN dev is deployed THEN the YAML path's literal devPassword reaches no resource", async () => {
     const literal = (environments.dev.database as { devPassword?: SecretValue }).devPassword!.unsafeUnwrap();
     expect(yamlOf('dev')).toContain(literal);
-    useStack('dev', K3D_CONFIG);
-    await settled(deployKstack());
+    await deploy('dev', configOf('dev'));
     expect(JSON.stringify(registered)).not.toContain(literal);
   });
 
-  test('prod (managed database): no generated password, no Secret', async () => {
-    useStack('prod', { kubeContext: 'ctx-prod' });
-    const d = deployKstack();
-    await settled(d);
-    expect(d.password).toBeUndefined();
+  test('WHEN prod (managed database) is deployed THEN no password and no Secret', async () => {
+    const d = await deploy('prod', configOf('prod'));
+    expect(d.passwords.size).toBe(0);
     expect(registered.some((r) => r.type.startsWith('random:') || r.type === 'kubernetes:core/v1:Secret')).toBe(false);
   });
 
-  test('Secret resources are registered with data and stringData as secret outputs', async () => {
-    useStack('staging', { kubeContext: 'ctx' });
-    const d = deployKstack();
-    await settled(d);
-    expect(d.resourceOptions.get('Secret/kstack-staging/db-credentials')!.additionalSecretOutputs).toEqual(['data', 'stringData']);
-    // Not in Git: Argo CD must not prune it.
-    expect(registered.find((r) => r.type === 'kubernetes:core/v1:Secret')!.inputs.metadata.annotations).toMatchObject({
-      'argocd.argoproj.io/sync-options': 'Prune=false',
+  test('WHEN staging is deployed THEN its added Secret carries the Argo CD annotations that keep it from being pruned', async () => {
+    await deploy('staging', configOf('staging'));
+    expect(registered.find((r) => r.type === 'kubernetes:core/v1:Secret')!.inputs.metadata).toMatchObject({
+      labels: { 'app.kubernetes.io/instance': 'kstack-demo-staging' },
+      annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false', 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' },
     });
   });
 });
 
-describe('bad input: one clear error before any resource', () => {
-  async function expectNothingRegistered(run: () => unknown, message: RegExp): Promise<void> {
-    expect(run).toThrow(message);
-    await flush();
-    expect(registered).toHaveLength(0);
-  }
+describe('GIVEN bad input: one clear error before any resource', () => {
+  const expectNothingRegistered = expectCleanFailure;
 
-  test('unknown stack', async () => {
-    useStack('qa', { kubeContext: 'k3d-kstack' });
-    await expectNothingRegistered(() => deployKstack(), /unknown stack 'qa'.*dev, staging, prod/);
+  test('fails when the stack is unknown', async () => {
+    useMocks('qa', { kubeContext: 'k3d-kstack' });
+    await expectNothingRegistered(() => deployStack(), /unknown stack 'qa'.*dev, staging, prod/);
   });
 
-  test('missing kubeContext', async () => {
-    useStack('dev', { registry: 'localhost:5000' });
-    await expectNothingRegistered(
-      () => deployKstack(),
-      /kstack:kubeContext is not set for stack 'dev'.*pulumi config set kstack:kubeContext/,
-    );
+  test('fails when kubeContext is missing', async () => {
+    useMocks('dev', { registry: 'localhost:5000' });
+    await expectNothingRegistered(() => deployStack(), /stack dev: 'kstack:kubeContext' must be set: pulumi config set kstack:kubeContext/);
   });
 
-  test('bad imageMode', async () => {
-    useStack('dev', { kubeContext: 'k3d-kstack', imageMode: 'kind-load' });
-    await expectNothingRegistered(() => deployKstack(), /kstack:imageMode must be one of registry, docker-env/);
+  test('fails when imageMode is unknown', async () => {
+    useMocks('dev', { kubeContext: 'k3d-kstack', imageMode: 'kind-load' });
+    await expectNothingRegistered(() => deployStack(), /'kstack:imageMode' must be one of registry, docker-env, got "kind-load"/);
   });
 
-  test('build context folder that does not exist', async () => {
-    useStack('dev', K3D_CONFIG);
+  test('fails when a flag is not a boolean', async () => {
+    useMocks('dev', { kubeContext: 'k3d-kstack', installIngressNginx: 'yes' });
+    await expectNothingRegistered(() => deployStack(), /'kstack:installIngressNginx' must be true or false, got "yes"/);
+  });
+
+  test('fails when the build context folders do not exist', async () => {
+    useMocks('dev', configOf('dev'));
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-pulumi-'));
     await expectNothingRegistered(
-      () => deployKstack({ rootDir: empty }),
-      /build context of 'api' not found: .*examples\/fullstack\/backend.*build context of 'web' not found/,
+      () => deployStack(stackDefinition, empty),
+      /build context of 'api' \(dev\/api\) not found: .*examples\/fullstack\/backend.*build context of 'web' \(dev\/web\) not found/,
     );
   });
 
-  test('an env the validation rejects (same checks as the YAML path)', async () => {
-    useStack('prod', { kubeContext: 'ctx' });
-    const config = {
-      env: { ...environments.prod, version: 'latest' },
-      kubeContext: 'ctx',
-      installIngressNginx: false,
-      ingressNginxVersion: '4.12.1',
-      imageMode: 'registry' as const,
-    };
-    await expectNothingRegistered(() => deployKstack({ config }), /prod: 'version' must be a pinned version outside dev/);
+  test('fails when the env is invalid (the same check as the YAML path)', async () => {
+    useMocks('prod', { kubeContext: 'ctx' });
+    const def = { ...stackDefinition, environments: { ...environments, prod: { ...environments.prod, version: 'latest' } } };
+    await expectNothingRegistered(() => deployStack(def), /prod: 'version' must be a pinned version outside dev/);
   });
 
-  test('the errors are RunErrors (Pulumi prints the message without a stack trace)', () => {
-    useStack('qa', { kubeContext: 'x' });
-    let err: unknown;
-    try {
-      deployKstack();
-    } catch (e) {
-      err = e;
-    }
-    expect(pulumi.RunError.isInstance(err)).toBe(true);
+  test('fails when the validation gate fails (the same gate as the YAML path)', async () => {
+    useMocks('prod', { kubeContext: 'ctx' });
+    // A literal Secret added through an escape hatch: the gate refuses it outside dev.
+    const def = {
+      ...stackDefinition,
+      build: (app: App, env: EnvConfig) => {
+        const built = buildAppStack(app, env);
+        new ApiObject(built.chart, 'leak', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'leak' }, stringData: { token: 'x' } });
+        return built;
+      },
+    };
+    await expectNothingRegistered(
+      () => deployStack(def),
+      /validation gate failed with 1 error\(s\):\nerror policy\/secret-literal \[prod\] Secret\/kstack-prod\/leak/,
+    );
   });
 });
 
-describe('entry point', () => {
-  test('bin/pulumi/main.js loads the TypeScript program through the swc hook and exports the stack outputs', () => {
-    // A separate plain Node process, as Pulumi runs it (runtime option typescript: false), with mocks.
+describe('GIVEN the entry point', () => {
+  test('WHEN bin/pulumi/main.js runs in a plain Node process THEN it loads through the swc hook and exports the stack outputs', () => {
+    // A separate process, as Pulumi runs it (runtime option typescript: false), with mocks.
     const script = `
       const pulumi = require('@pulumi/pulumi');
       pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + '_id', state: a.type.startsWith('random:') ? { ...a.inputs, result: 'pw' } : a.inputs }), call: () => ({}) }, 'kstack', 'dev', false);
       pulumi.runtime.setAllConfig({ 'kstack:kubeContext': 'k3d-kstack', 'kstack:registry': 'localhost:5000', 'kstack:clusterRegistry': 'k3d-kstack-registry:5000' });
       const out = require('./bin/pulumi/main.js');
-      process.stdout.write(JSON.stringify({ namespace: out.namespace, appUrl: out.appUrl, images: out.images }));
+      process.stdout.write(JSON.stringify({ namespaces: out.namespaces, urls: out.urls, images: out.images }));
     `;
     const res = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
     expect(res.stderr).toBe('');
     const out = JSON.parse(res.stdout);
-    expect(out).toMatchObject({ namespace: 'kstack-dev', appUrl: 'http://app.localhost' });
-    expect(out.images.api).toMatch(/^k3d-kstack-registry:5000\/kstack-backend:[0-9a-f]{16}$/);
-    expect(out.images.db).toBe('postgres:16.10');
+    expect(out).toMatchObject({ namespaces: ['kstack-dev'], urls: ['http://app.localhost'] });
+    expect(out.images['kstack-dev/api']).toMatch(/^k3d-kstack-registry:5000\/kstack-backend:[0-9a-f]{16}$/);
+    expect(out.images['kstack-dev/db']).toBe('postgres:16.10');
   });
 
-  test('Pulumi.yaml runs bin/pulumi/main.js without ts-node', () => {
+  test('Pulumi.yaml runs bin/pulumi/main.js without ts-node; a stack file for each environment', () => {
     const project = fs.readFileSync(path.join(ROOT, 'Pulumi.yaml'), 'utf8');
     expect(project).toMatch(/^name: kstack$/m);
     expect(project).toMatch(/^main: bin\/pulumi\/main\.js$/m);
     expect(project).toMatch(/typescript: false/);
-    for (const stack of ['dev', 'staging', 'prod']) expect(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))).toBe(true);
+    for (const stack of Object.keys(environments)) expect(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))).toBe(true);
   });
 });

@@ -1,70 +1,69 @@
-/** Stack name and `kstack:*` configuration of the Pulumi program, validated before any resource exists. */
+/**
+ * The `kstack:*` configuration of this repository's Pulumi program (docs/pulumi.md), read and
+ * checked before anything is synthesized or registered. Only bin/ reads pulumi.Config.
+ */
 import * as pulumi from '@pulumi/pulumi';
-import { EnvConfig, environments } from '../../stacks/environments';
-import { ImageMode } from './plan';
+import { KstackPropError } from '../../lib';
+import type { ClusterSetupOptions, GatewayController, ImageMode, ImageOptions } from '../../lib/pulumi';
 
-/** Pinned ingress-nginx chart (controller v1.12.1). */
-export const INGRESS_NGINX_CHART_VERSION = '4.12.1';
-
-export interface KstackConfig {
-  /** The environment the stack name selects. */
-  readonly env: EnvConfig;
+/** The program's settings for one stack. */
+export interface ProgramConfig {
   /** kubeconfig context, e.g. 'k3d-kstack' or 'minikube'. */
   readonly kubeContext: string;
-  /** Whether to install ingress-nginx with Helm. */
-  readonly installIngressNginx: boolean;
-  /** Chart version of ingress-nginx. */
-  readonly ingressNginxVersion: string;
-  readonly imageMode: ImageMode;
-  /** Host-side registry the images are pushed to. */
-  readonly registry?: string;
-  /** In-cluster name of that registry. */
-  readonly clusterRegistry?: string;
-  /** Build platform. */
-  readonly platform?: string;
+  readonly images: ImageOptions;
+  /** Whether to set up the Gateway API (kstack:gatewayApi); undefined: when the environment has a Gateway API router. */
+  readonly gatewayApi?: boolean;
+  /** The cluster setup, Gateway API part included as if gatewayApi were true. */
+  readonly cluster: ClusterSetupOptions;
 }
 
 const IMAGE_MODES: readonly ImageMode[] = ['registry', 'docker-env'];
+const CONTROLLERS: readonly GatewayController[] = ['k3s-traefik', 'traefik', 'none'];
 
-/** A clean error: Pulumi prints the message without a stack trace. */
-export class KstackConfigError extends pulumi.RunError {}
-
-function fail(message: string): never {
-  throw new KstackConfigError(`kstack: ${message}`);
-}
-
-/** Reads and checks the stack name and the kstack config. */
-export function readConfig(): KstackConfig {
-  const stack = pulumi.getStack();
-  const env = Object.prototype.hasOwnProperty.call(environments, stack) ? environments[stack] : undefined;
-  if (!env) {
-    fail(
-      `unknown stack '${stack}': the stack name selects the environment, one of ${Object.keys(environments).join(', ')} (pulumi stack init dev)`,
-    );
-  }
-  const config = new pulumi.Config('kstack');
-  const kubeContext = config.get('kubeContext')?.trim();
-  if (!kubeContext) {
-    fail(
-      `kstack:kubeContext is not set for stack '${stack}': pulumi config set kstack:kubeContext k3d-kstack (or minikube; see kubectl config get-contexts)`,
-    );
-  }
-  const imageMode = (config.get('imageMode') ?? 'registry') as ImageMode;
-  if (!IMAGE_MODES.includes(imageMode)) {
-    fail(`kstack:imageMode must be one of ${IMAGE_MODES.join(', ')}, got '${imageMode}'`);
-  }
-  const nonEmpty = (key: string) => {
+/** Reads `kstack:*` for the stack; values are checked here or by the component, before any resource. */
+export function readConfig(stack: string, config = new pulumi.Config('kstack')): ProgramConfig {
+  const at = `stack ${stack}`;
+  const text = (key: string) => {
     const value = config.get(key)?.trim();
     return value === '' ? undefined : value;
   };
+  const flag = (key: string): boolean | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false') throw KstackPropError.of(at, `kstack:${key}`, 'must be true or false', value);
+    return value === 'true';
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const value = text(key);
+    if (value !== undefined && !allowed.includes(value as T))
+      throw KstackPropError.of(at, `kstack:${key}`, `must be one of ${allowed.join(', ')}`, value);
+    return value as T | undefined;
+  };
+  const kubeContext = text('kubeContext');
+  if (kubeContext === undefined) {
+    throw KstackPropError.of(
+      at,
+      'kstack:kubeContext',
+      'must be set: pulumi config set kstack:kubeContext k3d-kstack (or minikube; see kubectl config get-contexts)',
+      kubeContext,
+    );
+  }
   return {
-    env,
     kubeContext,
-    installIngressNginx: config.getBoolean('installIngressNginx') ?? false,
-    ingressNginxVersion: nonEmpty('ingressNginxVersion') ?? INGRESS_NGINX_CHART_VERSION,
-    imageMode,
-    registry: nonEmpty('registry'),
-    clusterRegistry: nonEmpty('clusterRegistry'),
-    platform: nonEmpty('platform'),
+    images: {
+      mode: oneOf('imageMode', IMAGE_MODES),
+      registry: text('registry'),
+      clusterRegistry: text('clusterRegistry'),
+      platform: text('platform'),
+    },
+    gatewayApi: flag('gatewayApi'),
+    cluster: {
+      gatewayController: oneOf('gatewayController', CONTROLLERS),
+      gatewayApiCrds: flag('gatewayApiCrds'),
+      gatewayApiVersion: text('gatewayApiVersion'),
+      traefikChartVersion: text('traefikChartVersion'),
+      ingressNginx: flag('installIngressNginx'),
+      ingressNginxVersion: text('ingressNginxVersion'),
+    },
   };
 }

@@ -1,14 +1,14 @@
 /**
- * Pulumi entry point (see Pulumi.yaml; loaded through bin/pulumi/main.js). The stack name selects
- * the environment; `kstack:*` config says where and how (docs/pulumi.md).
+ * Pulumi entry point (Pulumi.yaml, loaded through bin/pulumi/main.js): deploys the environment
+ * the stack name selects (bin/pulumi/program.ts) and exports its outputs.
  */
-import { deployKstack } from './program';
+import { deployStack } from './program';
 
-const deployment = deployKstack();
+const deployment = deployStack();
 
-/** The environment's namespace. */
-export const namespace = deployment.outputs.namespace;
-/** http(s)://<host> of the environment's Ingress. */
-export const appUrl = deployment.outputs.appUrl;
-/** Image reference per workload, as the pods pull it. */
-export const images = deployment.outputs.images;
+/** Namespaces of the deployed objects. */
+export const namespaces = deployment.namespaces;
+/** http(s)://<host> of each router. */
+export const urls = deployment.urls;
+/** The image each workload's pods run, by '<namespace>/<workload>'. */
+export const images = deployment.imageRefs;

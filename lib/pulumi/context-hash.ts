@@ -5,6 +5,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { KstackIoError } from '../errors';
 
 /** Always left out of the hash, whatever .dockerignore says (never part of a useful context). */
 const ALWAYS_IGNORED = ['.git', 'node_modules', '.next'];
@@ -87,20 +88,41 @@ export function contextFiles(contextDir: string): string[] {
   return out.sort();
 }
 
+/** Bytes read at a time, so that a large file in a context is never in memory whole. */
+const CHUNK = 1 << 20;
+
+/** Feeds one file (or a symlink's target path, never what it points to) to the hash: label, size, content. */
+function feedFile(hash: crypto.Hash, label: string, file: string): void {
+  const stat = fs.lstatSync(file);
+  if (stat.isSymbolicLink()) {
+    const target = Buffer.from(`symlink:${fs.readlinkSync(file)}`);
+    hash.update(label).update('\0').update(String(target.length)).update('\0').update(target).update('\0');
+    return;
+  }
+  // A FIFO or device would block or never end: only regular files are read.
+  if (!stat.isFile()) throw new KstackIoError(`${file} is not a regular file: a build context hashes files and symlinks only`, file);
+  hash.update(label).update('\0').update(String(stat.size)).update('\0');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(stat.size, 1)));
+    for (let n = fs.readSync(fd, buffer, 0, buffer.length, null); n > 0; n = fs.readSync(fd, buffer, 0, buffer.length, null)) {
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  hash.update('\0');
+}
+
 /**
  * sha256 over the sorted context files (path and content of each) and the Dockerfile (path and
  * content, even when .dockerignore leaves it out of the context). Returns 64 hex characters.
  */
 export function hashBuildContext(contextDir: string, dockerfile: string): string {
   const hash = crypto.createHash('sha256');
-  const feed = (label: string, file: string) => {
-    const stat = fs.lstatSync(file);
-    const content = stat.isSymbolicLink() ? Buffer.from(`symlink:${fs.readlinkSync(file)}`) : fs.readFileSync(file);
-    hash.update(label).update('\0').update(String(content.length)).update('\0').update(content).update('\0');
-  };
   hash.update('kstack-context-v1\0');
-  for (const rel of contextFiles(contextDir)) feed(rel, path.join(contextDir, rel));
+  for (const rel of contextFiles(contextDir)) feedFile(hash, rel, path.join(contextDir, rel));
   const dockerfilePath = path.resolve(contextDir, dockerfile);
-  feed(`dockerfile:${path.relative(contextDir, dockerfilePath).split(path.sep).join('/')}`, dockerfilePath);
+  feedFile(hash, `dockerfile:${path.relative(contextDir, dockerfilePath).split(path.sep).join('/')}`, dockerfilePath);
   return hash.digest('hex');
 }
