@@ -7,10 +7,20 @@ import { claimRoute } from './internal/checks/routes';
 import { propError } from './internal/errors';
 import { namespaceOf } from './internal/labels';
 import { names } from './internal/names';
-import { namespacePeer, portPolicy } from './internal/network';
 import { ingress as ingressObject } from './internal/plain-object';
-import { checkInteger, checkName, checkOptionalObject, claimName } from './internal/validation';
-import { checkRouterHost, IRoutable, resolveRoute, RouteDescription, RouteProps, RouterDescription, RouterTlsDescription } from './routes';
+import { checkName, checkOptionalObject, claimName } from './internal/validation';
+import {
+  checkRouterHost,
+  checkRouterLimits,
+  describeRouter,
+  IRoutable,
+  resolveRoute,
+  RouteDescription,
+  RouteProps,
+  RouterDescription,
+  RouterTlsDescription,
+} from './routes';
+import { admitRouterDataPlane } from './internal/router-admission';
 import { declareExternal } from './validate/constructs';
 
 /** TLS for the host. */
@@ -86,9 +96,7 @@ export class NginxIngress extends Construct {
     const controllerNamespace = props.controllerNamespace ?? 'ingress-nginx';
     checkName(path, 'name', name, 55);
     if (props.host !== undefined) checkRouterHost(path, 'host', props.host);
-    if (typeof maxBodySize !== 'string' || !/^\d{1,9}[kmg]?$/.test(maxBodySize))
-      throw propError(path, 'maxBodySize', "must be an nginx size such as '10m', '512k' or '1g'", maxBodySize);
-    checkInteger(path, 'proxyTimeoutSeconds', proxyTimeoutSeconds, 1, 3600);
+    checkRouterLimits(path, maxBodySize, proxyTimeoutSeconds);
     checkName(path, 'ingressClassName', ingressClassName, 253);
     checkName(path, 'controllerNamespace', controllerNamespace);
     if (!Array.isArray(props.routes) || props.routes.length === 0) {
@@ -127,16 +135,7 @@ export class NginxIngress extends Construct {
 
   /** The router as every target reads it. */
   get router(): RouterDescription {
-    return {
-      name: this.name,
-      namespace: namespaceOf(this),
-      kind: 'nginx-ingress',
-      host: this.host,
-      tls: this.tls,
-      maxBodySize: this.maxBodySize,
-      proxyTimeoutSeconds: this.proxyTimeoutSeconds,
-      routes: this.routes,
-    };
+    return describeRouter(this, 'nginx-ingress', this.tls);
   }
 
   /** Routes one more path (every target sees it: the Ingress, Compose's nginx.conf). */
@@ -170,12 +169,21 @@ export class NginxIngress extends Construct {
     return annotations;
   }
 
-  /** One Ingress for the routes that keep their prefix and one (regex, rewrite-target) for those that strip it. */
+  /**
+   * One Ingress for the routes that keep their prefix and one (regex, rewrite-target) for those
+   * that strip it. ingress-nginx reads every path of a host as a regex once one Ingress of the host
+   * uses regexes, so when any route strips its prefix the kept prefixes are written as
+   * `<path>(/|$)(.*)` too: each keeps its segment boundary ('/docs' never matches '/docsx') and
+   * the longest prefix wins, as in the route model (test/routing-table.test.ts).
+   */
   private ensureIngress(strip: boolean): void {
     if (strip ? this.ingresses.strip : this.ingresses.plain) return;
+    const anyStrip = () => this.routeList.some((r) => r.stripPrefix);
     const extra: Record<string, string> = strip
       ? { 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/rewrite-target': '/$2' }
-      : {};
+      : // Read at synthesis: a stripping route may come with addRoute later.
+        { 'nginx.ingress.kubernetes.io/use-regex': Lazy.any({ produce: () => (anyStrip() ? 'true' : undefined) }) as unknown as string };
+    const regex = (r: RouteDescription) => strip || (anyStrip() && r.path !== '/');
     const spec = (): NonNullable<IIngress['spec']> => ({
       ingressClassName: this.settings.ingressClassName,
       tls: this.tls ? [{ hosts: this.host ? [this.host] : undefined, secretName: this.tls.secretName }] : undefined,
@@ -186,8 +194,8 @@ export class NginxIngress extends Construct {
             paths: this.routeList
               .filter((r) => r.stripPrefix === strip)
               .map((r) => ({
-                path: strip ? `${escapeRegexPath(r.path)}(/|$)(.*)` : r.path,
-                pathType: strip ? ('ImplementationSpecific' as const) : ('Prefix' as const),
+                path: regex(r) ? `${escapeRegexPath(r.path)}(/|$)(.*)` : r.path,
+                pathType: regex(r) ? ('ImplementationSpecific' as const) : ('Prefix' as const),
                 backend: { service: { name: r.backend.serviceName, port: { number: r.backend.port } } },
               })),
           },
@@ -205,25 +213,13 @@ export class NginxIngress extends Construct {
 
   /** The controller's namespace may reach each routed Service (once per Service); the Service's connections record it. */
   private admit(backend: IRoutable, route: RouteDescription): void {
-    backend.connections.recordInbound(
-      { kind: 'namespace', namespace: this.settings.controllerNamespace },
-      [route.backend.port],
-      `route ${this.host ?? '*'}${route.path} (${this.node.path})`,
-    );
-    const service = route.backend.serviceName;
-    if (this.admissions.has(service)) return;
-    const podSelector = backend.connections.podSelector;
-    if (podSelector === undefined)
-      throw propError(this.node.path, 'routes', `cannot route to ${service}: it has no pods in the cluster`, service);
-    this.admissions.set(
-      service,
-      portPolicy(this, `AllowController-${service}`, {
-        name: names.allowRouter(service, this.name),
-        podSelector,
-        direction: 'Ingress',
-        peers: [namespacePeer(this.settings.controllerNamespace)],
-        ports: [route.backend.port],
-      }),
-    );
+    const admission = {
+      router: this,
+      routerName: this.name,
+      host: this.host,
+      dataPlaneNamespace: this.settings.controllerNamespace,
+      admissions: this.admissions,
+    };
+    admitRouterDataPlane(admission, backend, route);
   }
 }
