@@ -218,7 +218,7 @@ export class GatewayRoutes extends Construct {
       if (ref.namespace !== undefined) checkName(path, 'gateway.namespace', ref.namespace);
       if (ref.sectionName !== undefined) checkName(path, 'gateway.sectionName', ref.sectionName, 253);
       // The Gateway belongs to the platform: the gate must not look for it among kstack's objects.
-      declareExternal(this, ref.name, 'Gateway');
+      declareExternal(this, ref.name, 'Gateway', ref.namespace);
       return { parent: { name: ref.name, namespace: ref.namespace ?? namespaceOf(this), sectionName: ref.sectionName } };
     }
     const create = props.createGateway!;

@@ -60,7 +60,11 @@ describe('GatewayRoutes', () => {
       gateway: { name: 'public', namespace: 'gateway-system' },
       routes: [{ path: '/', backend: web }],
     });
-    expect(routes.node.metadata.find((m) => m.type === 'kstack:external')?.data).toEqual({ kind: 'Gateway', name: 'public' });
+    expect(routes.node.metadata.find((m) => m.type === 'kstack:external')?.data).toEqual({
+      kind: 'Gateway',
+      name: 'public',
+      namespace: 'gateway-system',
+    });
     expect(routes.dataPlaneNamespace).toBe('gateway-system');
     const policy = find(chart.toJson(), 'NetworkPolicy', 'web-allow-ingress-routes');
     expect(policy.spec.ingress[0].from).toEqual([

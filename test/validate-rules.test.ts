@@ -176,6 +176,7 @@ describe('every rule has a rejected manifest and a clean twin', () => {
       'ref/secret',
       'ref/pvc',
       'ref/service-account',
+      'ref/route-',
       'pss/',
       'policy/',
     ];

@@ -24,10 +24,13 @@ export function waive(construct: IConstruct, ruleId: string, reason: string): vo
   construct.node.addMetadata(WAIVER_METADATA, { ruleId, reason: reason.trim().replace(/\s+/g, ' ') });
 }
 
-/** Declares that an object referenced under `construct` (a Secret by default) is created outside kstack. */
-export function declareExternal(construct: IConstruct, name: string, kind = 'Secret'): void {
-  if (kind === 'Secret') construct.node.addMetadata(EXTERNAL_SECRET_METADATA, name);
-  else construct.node.addMetadata(EXTERNAL_METADATA, { kind, name });
+/**
+ * Declares that an object referenced under `construct` (a Secret by default) is created outside
+ * kstack, in the construct's chart namespace unless `namespace` names another (a shared Gateway).
+ */
+export function declareExternal(construct: IConstruct, name: string, kind = 'Secret', namespace?: string): void {
+  if (kind === 'Secret' && namespace === undefined) construct.node.addMetadata(EXTERNAL_SECRET_METADATA, name);
+  else construct.node.addMetadata(EXTERNAL_METADATA, { kind, name, namespace });
 }
 
 /** Gate options read from construct trees: construct paths of the objects, waivers, external objects. */
@@ -76,7 +79,8 @@ export function collectGateContext(scopes: readonly IConstruct[]): GateConstruct
       for (const m of metadata) {
         if (m.type === WAIVER_METADATA) waivers.push({ path: c.node.path, ruleId: m.data.ruleId, reason: m.data.reason });
         else if (m.type === EXTERNAL_SECRET_METADATA) external.push(`Secret${prefix}${m.data}`);
-        else if (m.type === EXTERNAL_METADATA) external.push(`${m.data.kind}${prefix}${m.data.name}`);
+        else if (m.type === EXTERNAL_METADATA)
+          external.push(`${m.data.kind}${m.data.namespace ? `/${m.data.namespace}/` : prefix}${m.data.name}`);
       }
     }
   }

@@ -1,6 +1,7 @@
 import { KstackError } from '../errors';
 import { GateContext } from './context';
 import { checkEgressHosts } from './egress';
+import { checkRouters } from './routes';
 import { checkPodSecurity } from './pod-security';
 import { checkContainerPolicy, checkDisruptionBudgets, checkNetworkPolicies, checkSecretLiterals } from './policy';
 import { checkAutoscalers, checkIngresses, checkPodReferences, checkServices } from './references';
@@ -37,6 +38,7 @@ export function validateObjects(objects: readonly unknown[], options: ValidateOp
   checkPodStructure(ctx);
   checkServices(ctx);
   checkIngresses(ctx);
+  checkRouters(ctx);
   checkAutoscalers(ctx);
   checkPodReferences(ctx);
   checkSetApi(ctx);

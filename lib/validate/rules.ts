@@ -1,5 +1,6 @@
 /** The rule catalogue of the validation gate: one entry per rule id. */
 import { API_RULES } from './apiserver/catalogue';
+import { ROUTE_RULES } from './route-rules';
 
 export type Severity = 'error' | 'warning';
 
@@ -225,10 +226,14 @@ const rules = [
   },
 ] as const satisfies readonly RuleInfo[];
 
-export type RuleId = (typeof rules)[number]['id'] | (typeof API_RULES)[number]['id'];
+export type RuleId = (typeof rules)[number]['id'] | (typeof API_RULES)[number]['id'] | (typeof ROUTE_RULES)[number]['id'];
 
 /** All rules, in report order. */
-export const RULES: readonly RuleInfo[] = [...rules, ...(API_RULES satisfies readonly RuleInfo[])];
+export const RULES: readonly RuleInfo[] = [
+  ...rules,
+  ...(API_RULES satisfies readonly RuleInfo[]),
+  ...(ROUTE_RULES satisfies readonly RuleInfo[]),
+];
 
 const byId = new Map<string, RuleInfo>(RULES.map((r) => [r.id, r]));
 
