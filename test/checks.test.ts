@@ -69,7 +69,7 @@ describe('shared checks', () => {
       ['/a//b', "must not contain '//'"],
       ['/a/../b', "must not contain '/../'"],
       ['/a%2Fb', "must not contain '%2F'"],
-      ['/a/.', "cannot end with '/.'"],
+      ['/a/.', "must not end with '/.'"],
       ['a', 'must be an absolute path'],
     ])
       expect(ingressPathProblem(p)).toBe(problem);
@@ -118,7 +118,7 @@ const propsCases: ReadonlyArray<{ given: string; prop: string; run: (path: strin
     given: `a route path ${p}`,
     prop: 'routes[0].path',
     run: (path: string) => requireValid(path, 'routes[0].path', p, routePathProblem(p)),
-    message: /must not contain|cannot end with/,
+    message: /must not contain|must not end with/,
   })),
   {
     given: 'an IP address as host',

@@ -630,6 +630,85 @@ const cases: readonly BadInput[] = [
     prop: 'name',
     got: 'shop',
   },
+  // issue #14: props the cluster or its controller refuses, refused first by the construct in the gate's words
+  ...['//a', '/a/../b', '/a%2Fb', '/a/.', '/a(b', '/v1.0*'].map((bad) => ({
+    when: `a route path is ${JSON.stringify(bad)}`,
+    build: ingress((c) => ({ routes: [{ path: bad, backend: c.node.findChild('web') }] })),
+    path: 'test/ingress',
+    prop: 'routes[0].path',
+    got: bad,
+  })),
+  {
+    when: 'the ingress host is an IP address',
+    build: ingress(() => ({ host: '10.0.0.1' })),
+    path: 'test/ingress',
+    prop: 'host',
+    got: '10.0.0.1',
+  },
+  {
+    when: 'two NginxIngress route the same host and path',
+    build: () => {
+      const chart = testChart();
+      const web = new NextFrontend(chart, 'web', { image: IMAGE });
+      new NginxIngress(chart, 'a', { host: 'shop.example.com', routes: [{ path: '/', backend: web }] });
+      return new NginxIngress(chart, 'b', { host: 'shop.example.com', routes: [{ path: '/', backend: web }] });
+    },
+    path: 'test/b',
+    prop: 'routes[0].path',
+    got: '/',
+  },
+  ...['*/0 * * * *', '30-10 * * * *', '0 3 * * 7'].map((schedule) => ({
+    when: `a backup schedule is ${JSON.stringify(schedule)} (the CronJob controller's parser refuses it)`,
+    build: db({ existingSecret: 'db-credentials', backup: { schedule } }),
+    path: 'test/db/backup',
+    prop: 'schedule',
+    got: schedule,
+  })),
+  { when: "env sets PORT beside the 'port' prop", build: api({ env: { PORT: '9000' } }), path: 'test/api', prop: 'env.PORT', got: 'PORT' },
+  {
+    when: "a data volume is mounted at '/'",
+    build: api({ dataVolume: { path: '/', size: '1Gi' } }),
+    path: 'test/api',
+    prop: 'dataVolume.path',
+    got: '/',
+  },
+  { when: "the Next.js cache is mounted at '/'", build: web({ cachePath: '/' }), path: 'test/web', prop: 'cachePath', got: '/' },
+  {
+    when: 'Postgres.fromExisting maps two variables to one Secret key',
+    build: existing({ secretKeys: { user: 'login', password: 'login' } }),
+    path: 'test/db',
+    prop: 'secretKeys',
+    got: { url: 'url', host: 'host', port: 'port', database: 'database', user: 'login', password: 'login' },
+  },
+  {
+    when: "an AppNamespace is named unlike its chart's namespace",
+    build: ns({ name: 'store' }),
+    path: 'test/ns',
+    prop: 'name',
+    got: 'store',
+  },
+  {
+    when: 'an ArgoApp targetRevision has a newline',
+    build: argo({ targetRevision: 'main\nrm -rf /' }),
+    path: 'test/shop',
+    prop: 'targetRevision',
+    got: 'main\nrm -rf /',
+  },
+  { when: 'an ArgoApp retryLimit is 1e300', build: argo({ retryLimit: 1e300 }), path: 'test/shop', prop: 'retryLimit', got: 1e300 },
+  {
+    when: 'an ArgoApp repoURL carries credentials (shown redacted)',
+    build: argo({ repoURL: 'https://bot:ghp_s3cr3t@github.com/acme/shop.git' }),
+    path: 'test/shop',
+    prop: 'repoURL',
+    got: 'https://***@github.com/acme/shop.git',
+  },
+  {
+    when: 'a Postgres password is a number (never echoed)',
+    build: db({ password: SecretValue.unsafePlainText(12345 as unknown as string) }),
+    path: 'test/db',
+    prop: 'password',
+    got: SECRET,
+  },
   // waivers
   {
     when: 'a waiver names an unknown rule',

@@ -20,7 +20,7 @@ export function ingressPathProblem(path: unknown, pathType: unknown = 'Prefix'):
   if (pathType === 'ImplementationSpecific') return p.length > 0 && !p.startsWith('/') ? 'must be an absolute path' : undefined;
   if (!p.startsWith('/')) return 'must be an absolute path';
   for (const seq of INVALID_SEQUENCES) if (p.includes(seq)) return `must not contain '${seq}'`;
-  for (const suffix of INVALID_SUFFIXES) if (p.endsWith(suffix)) return `cannot end with '${suffix}'`;
+  for (const suffix of INVALID_SUFFIXES) if (p.endsWith(suffix)) return `must not end with '${suffix}'`;
   return undefined;
 }
 
