@@ -171,6 +171,21 @@ export function checkDataKey(path: string, prop: string, value: string): void {
 const claims = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
+ * Records that the construct at `path` owns `key` within `registry` (a chart, or the app root):
+ * returns the path of an earlier owner (then nothing is recorded), or undefined.
+ */
+export function claim(registry: IConstruct, key: string, path: string): string | undefined {
+  let owned = claims.get(registry);
+  if (!owned) {
+    owned = new Map();
+    claims.set(registry, owned);
+  }
+  const other = owned.get(key);
+  if (other === undefined) owned.set(key, path);
+  return other;
+}
+
+/**
  * Records that the construct at `scope` produces objects named `name` (in its chart's namespace)
  * for a family of names (e.g. 'workload': Deployment, Service, ConfigMap and NetworkPolicies of an
  * app or database); a second construct claiming the same name gets a one-line error naming both.
@@ -184,18 +199,10 @@ export function claimName(
   clash: (other: string) => string = () => `already produces objects named '${name}'`,
   got: unknown = name,
 ): void {
-  const chart = Chart.of(scope);
-  let chartClaims = claims.get(chart);
-  if (!chartClaims) {
-    chartClaims = new Map();
-    claims.set(chart, chartClaims);
-  }
-  const key = `${family}\0${namespace ?? ''}\0${name}`;
-  const other = chartClaims.get(key);
+  const other = claim(Chart.of(scope), `${family}\0${namespace ?? ''}\0${name}`, scope.node.path);
   if (other !== undefined) {
     throw propError(scope.node.path, prop, `must be unique in namespace ${namespace ?? 'default'}: ${other} ${clash(other)}`, got);
   }
-  chartClaims.set(key, scope.node.path);
 }
 
 /** A copy without the keys whose value is undefined, so `{ ...defaults, ...definedOnly(props) }` keeps the defaults. */
