@@ -21,16 +21,36 @@ function transpile(source, filename) {
   const hit = readEntry(cached, LABEL);
   if (hit !== undefined) return hit.toString('utf8');
   swc ??= require('@swc/core');
-  const { code } = swc.transformSync(source, {
-    filename,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'commonjs' },
-    swcrc: false,
-    configFile: false,
-  });
+  let code;
+  try {
+    ({ code } = swc.transformSync(source, {
+      filename,
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+      module: { type: 'commonjs' },
+      swcrc: false,
+      configFile: false,
+    }));
+  } catch (err) {
+    throw syntaxError(err, filename);
+  }
   cacheUsable ??= ensureCacheFolder(cacheDir, LABEL);
   if (cacheUsable) writeEntry(cached, code);
   return code;
+}
+
+/**
+ * swc's error (a code frame, then a native backtrace) as one line, 'file:line:column: message':
+ * the first problem it reports, where it points.
+ */
+function syntaxError(err, filename) {
+  const lines = String((err && err.message) || err).split('\n');
+  const message = (lines.find((l) => /^\s*x /.test(l)) || 'cannot be parsed').replace(/^\s*x /, '');
+  const caret = lines.findIndex((l) => /^\s*:\s*\^/.test(l));
+  const source = caret > 0 ? /^\s*(\d+) \| /.exec(lines[caret - 1]) : null;
+  const where = source ? `:${source[1]}:${lines[caret].indexOf('^') - source[0].length + 1}` : '';
+  const error = new SyntaxError(`${filename}${where}: ${message}`);
+  error.code = 'KSTACK_TS_SYNTAX';
+  return error;
 }
 
 require.extensions['.ts'] = (module, filename) => {

@@ -2,18 +2,21 @@
 // The runtime dependencies that every synth loads (cdk8s, cdk8s-plus-27, constructs, yaml,
 // js-yaml: ~230 files) as one esbuild bundle, and the schema models the validation gate loads
 // when an object is not in its schema-result cache (~225 files) as a second one, required on
-// first use; both cached in node_modules/.cache/kstack-vendor. Loading them file by file costs
-// Node ~50 and ~70 ms of path resolution, reads and compiles per process; one file costs a
-// fraction. kstack's own sources stay file by file (bin/register.js), so an edit costs one swc
-// transpile, not a rebuild. A bundle is rebuilt when the installed packages change (npm rewrites
-// node_modules/.package-lock.json) or any of its inputs does. Bundles and their manifests carry the
-// digest of their content, checked when read (bin/cache.js): a bad one is rebuilt, never loaded.
-// Used by bin/run.js; KSTACK_VENDOR=0 there loads the packages from node_modules as usual.
+// first use; both cached in <cache root>/kstack-vendor (bin/cache.js: the project's
+// node_modules/.cache). Loading them file by file costs Node ~50 and ~70 ms of path resolution,
+// reads and compiles per process; one file costs a fraction. kstack's own sources stay file by file
+// (bin/register.js), so an edit costs one swc transpile, not a rebuild. A bundle is rebuilt when the
+// installed packages change (npm rewrites node_modules/.package-lock.json) or any of its inputs
+// does. Bundles and their manifests carry the digest of their content, checked when read
+// (bin/cache.js): a bad one is rebuilt, never loaded.
+// A require() gets the bundled module only where it would have loaded the very file the bundle was
+// built from: a program with its own, other version of a bundled package (yaml 1, say) keeps it.
+// Used by bin/launch.js; KSTACK_VENDOR=0 there loads the packages from node_modules as usual.
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const Module = require('module');
-const { ensureCacheFolder, readEntry, writeEntry } = require('./cache');
+const { ensureCacheFolder, projectModules, readEntry, writeEntry } = require('./cache');
 
 const CACHE_VERSION = 'v2';
 // What notices call each bundle, by file-name prefix.
@@ -25,6 +28,8 @@ const LAZY = new Set([
   '@kubernetes-models/cert-manager',
   '@kubernetes-models/gateway-api',
 ]);
+// Runtime dependencies of the command line itself, never loaded by a synth: native code, not bundled.
+const TOOLCHAIN = new Set(['@swc/core', 'esbuild']);
 // The models of the kinds kstack's constructs produce, as the gate requires them; any other kind
 // loads from node_modules.
 const SCHEMA_MODULES = [
@@ -116,7 +121,7 @@ async function build(root, names, outfile, manifestFile, key, cached) {
     .filter((f) => !f.startsWith('<stdin>') && f !== 'kstack-vendor-entry.js')
     .map((f) => path.resolve(root, f))
     .sort();
-  const installStamp = path.join(root, 'node_modules', '.package-lock.json');
+  const installStamp = path.join(projectModules(root), '.package-lock.json');
   const inputStats = inputs.map((f) => statOf(f));
   const stamps = Object.fromEntries([[installStamp, stamp(installStamp)], ...inputs.map((f, i) => [f, stamp(f, inputStats[i])])]);
   const code = Buffer.from(result.outputFiles.find((f) => f.path === outfile).contents);
@@ -129,11 +134,11 @@ async function build(root, names, outfile, manifestFile, key, cached) {
   return code;
 }
 
-/** The runtime dependencies of the package at `root` (its package.json), minus the lazily loaded ones. */
+/** The runtime dependencies of the package at `root` (its package.json), minus the lazily loaded ones and the toolchain. */
 function vendoredNames(root) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   return Object.keys(pkg.dependencies ?? {})
-    .filter((n) => !LAZY.has(n))
+    .filter((n) => !LAZY.has(n) && !TOOLCHAIN.has(n))
     .sort();
 }
 
@@ -175,7 +180,7 @@ async function loadVendor({
   root,
   names = vendoredNames(root),
   lazyNames = SCHEMA_MODULES,
-  cacheDir = path.join(root, 'node_modules', '.cache', 'kstack-vendor'),
+  cacheDir = path.join(projectModules(root), '.cache', 'kstack-vendor'),
 }) {
   // Both checked now, so a bad one is rebuilt in this run; the lazy one is compiled on first use.
   const [eager, lazyBundle] = await Promise.all([
@@ -185,6 +190,7 @@ async function loadVendor({
   let lazy = lazyBundle;
   let lazyModules;
   return {
+    root,
     modules: compileBundle(eager),
     lazyNames,
     loadLazy: () => {
@@ -195,17 +201,39 @@ async function loadVendor({
   };
 }
 
-/** From now on, `require(name)` of a vendored name returns the bundled module, from any file. */
+/**
+ * From now on, `require(name)` of a bundled name returns the bundled module, from every file whose
+ * require would have loaded the file the bundle holds (the one `name` resolves to from the root).
+ */
 function installVendorHook(vendor) {
-  const { modules, loadLazy } = vendor;
+  const { modules, loadLazy, root } = vendor;
   const lazyNames = new Set(vendor.lazyNames);
   const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+  const fromRoot = new Module(path.join(root, 'package.json'), null);
+  fromRoot.filename = fromRoot.id;
+  fromRoot.paths = Module._nodeModulePaths(root);
+  const resolve = (request, parent) => {
+    try {
+      return Module._resolveFilename(request, parent, false);
+    } catch {
+      return undefined; // not resolvable from there: Node's own require reports it
+    }
+  };
+  // By request, then by the parent's folder: every file of a folder resolves a name the same way.
+  const bundled = new Map();
+  const sameFile = new Map();
+  const isBundledFor = (request, parent) => {
+    if (!bundled.has(request)) bundled.set(request, resolve(request, fromRoot));
+    const key = `${parent && parent.filename ? path.dirname(parent.filename) : ''}\0${request}`;
+    if (!sameFile.has(key)) sameFile.set(key, resolve(request, parent) === bundled.get(request));
+    return sameFile.get(key);
+  };
   const load = Module._load;
   Module._load = function loadVendored(request, parent, isMain) {
-    if (own(modules, request)) return modules[request];
-    if (lazyNames.has(request)) return loadLazy()[request];
+    const eager = own(modules, request);
+    if ((eager || lazyNames.has(request)) && isBundledFor(request, parent)) return eager ? modules[request] : loadLazy()[request];
     return load.call(this, request, parent, isMain);
   };
 }
 
-module.exports = { loadVendor, installVendorHook, vendoredNames, SCHEMA_MODULES };
+module.exports = { loadVendor, installVendorHook, vendoredNames, SCHEMA_MODULES, TOOLCHAIN };

@@ -7,7 +7,7 @@ import { sameTree, snapshot } from './output-helpers';
 // Issue #15: caches verify what they serve. Each cache of the command line (the swc transpile
 // cache, the dependency bundle and its manifest, the lazy schema bundle, the gate's schema-result cache) is
 // corrupted in each way (truncated, empty, garbled, a folder where its file belongs, a file where
-// its folder belongs); then the synth (`node bin/run.js bin/synth.ts --out <tmp>`) writes the same
+// its folder belongs); then the synth (`node bin/kstack.js synth --out <tmp>`) writes the same
 // files as with a sound cache and prints one notice line, and the run after it prints none.
 const ROOT = path.join(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cache-'));
@@ -18,7 +18,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** Runs the synth with its caches in `cacheDir` (a child process, so cases run side by side). */
 function synth(cacheDir: string, out: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], {
+  const child = spawn(process.execPath, ['bin/kstack.js', 'synth', '--out', out], {
     cwd: ROOT,
     env: { ...process.env, KSTACK_CACHE_DIR: cacheDir, ...env },
   });
