@@ -68,6 +68,8 @@ const CACHES: Record<string, CacheUnderTest> = {
   'dependency bundle': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.js$/) },
   // What the bundle was built from (its freshness stamps).
   'dependency bundle manifest': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.json$/) },
+  // V8's compiled code of the dependency bundle.
+  'compiled-code cache': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.v8cache$/) },
   // Without the gate cache, so the schema models are loaded from it.
   'schema bundle': {
     folder: 'kstack-vendor',
@@ -98,10 +100,10 @@ const CORRUPTIONS: Record<string, (entry: string, folder: string) => void> = {
   },
 };
 
-// The bundles and their manifests share a folder: it is replaced by a file once, not three times.
+// The bundles, their manifests and compiled code share a folder: it is replaced by a file once, not four times.
 const matrix = Object.keys(CACHES).flatMap((cache) =>
   Object.keys(CORRUPTIONS)
-    .filter((how) => how !== FOLDER_CASE || !['dependency bundle manifest', 'schema bundle'].includes(cache))
+    .filter((how) => how !== FOLDER_CASE || !['dependency bundle manifest', 'compiled-code cache', 'schema bundle'].includes(cache))
     .map((how) => [cache, how] as const),
 );
 

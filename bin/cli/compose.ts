@@ -8,14 +8,23 @@ import { ComposeProject, EnvironmentSynthesis, environmentCompose, writeOutput }
 import { checkOutDir, CommandSpec, FlagSpecs, runCli, usageError } from '../internal/args';
 import { COMMANDS } from './commands';
 import { OUTPUT_OPTIONS } from './outputs';
-import { defaultEnvironment, displayPath, loadProgram, selectEnvironments, StackProgram, synthesizeGated } from './program';
+import {
+  defaultEnvironment,
+  displayPath,
+  loadProgram,
+  selectEnvironments,
+  StackProgram,
+  synthesizeGated,
+  ENTRY_ARGUMENT,
+  ONE_ENV_FLAG,
+} from './program';
 
 const SPEC = {
   command: 'kstack compose',
   summary: COMMANDS.compose.summary,
-  positionals: { metavar: 'ENTRY', help: 'the stack program (default: package.json "kstack.entry", else main.ts or src/main.ts)', max: 1 },
+  positionals: ENTRY_ARGUMENT,
   flags: {
-    env: { type: 'string', metavar: 'NAME', help: 'environment (default: the first compose environment, else the first one)' },
+    env: ONE_ENV_FLAG,
     out: {
       type: 'string',
       metavar: 'DIR',

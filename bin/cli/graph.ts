@@ -10,14 +10,14 @@ import { statOrNone } from '../../lib/internal/io';
 import { checkOutDir, CommandSpec, FlagSpecs, runCli } from '../internal/args';
 import { COMMANDS } from './commands';
 import { OUTPUT_OPTIONS } from './outputs';
-import { defaultEnvironment, displayPath, loadProgram, selectEnvironments, synthesizeGated } from './program';
+import { defaultEnvironment, displayPath, loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT, ONE_ENV_FLAG } from './program';
 
 const SPEC = {
   command: 'kstack graph',
   summary: COMMANDS.graph.summary,
-  positionals: { metavar: 'ENTRY', help: 'the stack program (default: package.json "kstack.entry", else main.ts or src/main.ts)', max: 1 },
+  positionals: ENTRY_ARGUMENT,
   flags: {
-    env: { type: 'string', metavar: 'NAME', help: 'environment (default: the first compose environment, else the first one)' },
+    env: ONE_ENV_FLAG,
     format: { type: 'enum', values: ['mermaid', 'dot'], default: 'mermaid', help: 'Mermaid (for Markdown) or Graphviz DOT' },
     out: { type: 'string', metavar: 'FILE', help: 'write the picture to FILE, atomically (default: print it)' },
   },

@@ -185,3 +185,17 @@ function userFrame(stack: string): string | undefined {
 export function defaultEnvironment(definition: StackDefinition): string {
   return composeEnvironments(definition)[0] ?? Object.keys(definition.environments)[0];
 }
+
+/** The optional ENTRY argument of the commands that run a stack program. */
+export const ENTRY_ARGUMENT = {
+  metavar: 'ENTRY',
+  help: 'the stack program (default: package.json "kstack.entry", else main.ts or src/main.ts)',
+  max: 1,
+} as const;
+
+/** --env of the commands that take one environment. */
+export const ONE_ENV_FLAG = {
+  type: 'string',
+  metavar: 'NAME',
+  help: 'environment (default: the first compose environment, else the first one)',
+} as const;

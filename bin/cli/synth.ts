@@ -11,12 +11,12 @@ import { checkOutDir, CommandSpec, FlagSpecs, runCli } from '../internal/args';
 import { COMMANDS } from './commands';
 import { defaultOutDir, entryInProject, renderProjectCompose, writeCompose } from './compose';
 import { OUTPUT_OPTIONS } from './outputs';
-import { displayPath, loadProgram, selectEnvironments, synthesizeGated } from './program';
+import { displayPath, loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT } from './program';
 
 const SPEC = {
   command: 'kstack synth',
   summary: COMMANDS.synth.summary,
-  positionals: { metavar: 'ENTRY', help: 'the stack program (default: package.json "kstack.entry", else main.ts or src/main.ts)', max: 1 },
+  positionals: ENTRY_ARGUMENT,
   flags: {
     env: { type: 'list', metavar: 'NAME', help: 'environments to write (default: all)' },
     target: {

@@ -17,7 +17,9 @@ describe.each(Object.values(stack.environments))('the $name environment', (env) 
   test('THEN the API and the web frontend run, each reachable through the HTTPRoute', () => {
     expect(named('Deployment', 'api')).toBeDefined();
     expect(named('Deployment', 'web')).toBeDefined();
-    expect(objects.filter((o) => o.kind === 'HTTPRoute')).toHaveLength(1);
+    const route = named('HTTPRoute', 'app') as { spec: { rules: { backendRefs?: { name: string }[] }[] } } | undefined;
+    const backends = route?.spec.rules.flatMap((r) => r.backendRefs ?? []).map((b) => b.name);
+    expect(backends?.sort()).toEqual(['api', 'web']);
   });
 
   test('THEN every object is in the environment namespace', () => {
