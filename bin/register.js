@@ -15,6 +15,13 @@ const LABEL = 'transpile';
 let swc;
 let cacheUsable;
 
+const OPTIONS = {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+  module: { type: 'commonjs' },
+  swcrc: false,
+  configFile: false,
+};
+
 function transpile(source, filename) {
   const key = crypto.createHash('sha1').update(CACHE_VERSION).update(filename).update('\0').update(source).digest('hex');
   const cached = path.join(cacheDir, `${key}.js`);
@@ -23,13 +30,7 @@ function transpile(source, filename) {
   swc ??= require('@swc/core');
   let code;
   try {
-    ({ code } = swc.transformSync(source, {
-      filename,
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-      module: { type: 'commonjs' },
-      swcrc: false,
-      configFile: false,
-    }));
+    ({ code } = swc.transformSync(source, { ...OPTIONS, filename }));
   } catch (err) {
     throw syntaxError(err, filename);
   }
@@ -53,6 +54,24 @@ function syntaxError(err, filename) {
   return error;
 }
 
+/**
+ * Where a position of the code run for a .ts file (1-based line and column, as a stack trace
+ * gives them) is in the TypeScript source: the file is transpiled again with a source map, only
+ * when asked (an error to report), so that runs without errors pay nothing for it.
+ */
+function sourcePosition(filename, line, column) {
+  try {
+    swc ??= require('@swc/core');
+    const { map } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...OPTIONS, filename, sourceMaps: true });
+    const entry = new (require('module').SourceMap)(JSON.parse(map)).findEntry(line - 1, column - 1);
+    return entry && typeof entry.originalLine === 'number' ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : undefined;
+  } catch {
+    return undefined; // the file changed or went away: no position rather than a wrong one
+  }
+}
+
 require.extensions['.ts'] = (module, filename) => {
   module._compile(transpile(fs.readFileSync(filename, 'utf8'), filename), filename);
 };
+
+module.exports = { sourcePosition };

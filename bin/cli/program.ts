@@ -21,6 +21,7 @@ import {
 import { showValue } from '../../lib/internal/format';
 import { statOrNone } from '../../lib/internal/io';
 import { openSchemaCache } from '../internal/schema-cache';
+import { sourcePosition } from '../register';
 
 /** A loaded stack program. */
 export interface StackProgram {
@@ -103,6 +104,12 @@ export function loadProgram(arg: string | undefined, cwd = process.cwd()): Stack
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the user's program is found at run time
   const exported = runProgram(display, () => require(entry) as Record<string, unknown>);
   const candidate = exported && typeof exported === 'object' && 'default' in exported ? exported.default : exported;
+  if (exported?.__esModule && !('default' in exported)) {
+    const names = Object.keys(exported);
+    throw new KstackUsageError(
+      `${display} has no default export (export default defineStack({ environments, build }))${names.length > 0 ? `; it exports ${names.join(', ')}` : ''}`,
+    );
+  }
   if (!isStackShaped(candidate)) {
     throw new KstackUsageError(
       `${display} does not default-export a stack definition (export default defineStack({ environments, build })), got ${showValue(candidate)}`,
@@ -176,7 +183,9 @@ function userFrame(stack: string): string | undefined {
   for (const line of stack.split('\n').slice(1)) {
     const m = /\(?((?:\/|[A-Za-z]:\\)[^()]*?):(\d+):(\d+)\)?$/.exec(line.trim());
     if (!m || m[1].includes(`${path.sep}node_modules${path.sep}`) || own.some((d) => m[1].startsWith(d))) continue;
-    return `${displayPath(m[1])}:${m[2]}:${m[3]}`;
+    // A .ts file ran as swc's output: its lines are mapped back to the source.
+    const at = m[1].endsWith('.ts') ? sourcePosition(m[1], Number(m[2]), Number(m[3])) : undefined;
+    return `${displayPath(m[1])}:${at ? `${at.line}:${at.column}` : `${m[2]}:${m[3]}`}`;
   }
   return undefined;
 }
