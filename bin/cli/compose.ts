@@ -7,10 +7,9 @@ import * as path from 'path';
 import { ComposeProject, EnvironmentSynthesis, environmentCompose, writeOutput } from '../../lib';
 import { checkOutDir, CommandSpec, FlagSpecs, runCli, usageError } from '../internal/args';
 import { COMMANDS } from './commands';
-import { OUTPUT_OPTIONS } from './outputs';
+import { OUTPUT_OPTIONS, displayPath } from './outputs';
 import {
   defaultEnvironment,
-  displayPath,
   loadProgram,
   selectEnvironments,
   StackProgram,

@@ -9,8 +9,8 @@ import { showValue } from '../../lib/internal/format';
 import { statOrNone } from '../../lib/internal/io';
 import { checkOutDir, CommandSpec, FlagSpecs, runCli } from '../internal/args';
 import { COMMANDS } from './commands';
-import { OUTPUT_OPTIONS } from './outputs';
-import { defaultEnvironment, displayPath, loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT, ONE_ENV_FLAG } from './program';
+import { OUTPUT_OPTIONS, displayPath } from './outputs';
+import { defaultEnvironment, loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT, ONE_ENV_FLAG } from './program';
 
 const SPEC = {
   command: 'kstack graph',

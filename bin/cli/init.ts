@@ -8,14 +8,14 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { KstackUsageError } from '../../lib';
+import { KstackUsageError } from '../../lib/errors';
 import { showValue } from '../../lib/internal/format';
 import { io, makeFolders, statOrNone, writeFileDurably } from '../../lib/internal/io';
 import { processExists } from '../../lib/internal/output-lock';
 import { PACKAGE_ROOT, projectModules } from '../cache';
 import { checkOutDir, CommandSpec, FlagSpecs, runCli, usageError } from '../internal/args';
 import { COMMANDS } from './commands';
-import { displayPath } from './program';
+import { displayPath } from './outputs';
 
 const SPEC = {
   command: 'kstack init',

@@ -1,11 +1,18 @@
 /**
- * What the commands share about output folders: notices on stderr, and completing what a killed
- * run left in a folder before reading it (lib/output.ts recoverOutput).
+ * What the commands share about files and folders: paths as messages show them, notices on
+ * stderr, and completing what a killed run left in a folder before reading it (lib/output.ts
+ * recoverOutput). Light: `kstack init` loads it without the library.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { OUTPUT_STATE_FOLDER, recoverOutput, WriteOutputOptions } from '../../lib/output';
 import { notice } from '../cache';
+
+/** A path as messages show it: relative to the working folder when below it, else absolute. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, file);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
 
 /** Options for lib/output.ts writers: their notices go to stderr as 'kstack: ...'. */
 export const OUTPUT_OPTIONS: WriteOutputOptions = { onNotice: notice };

@@ -21,6 +21,7 @@ import {
 import { showValue } from '../../lib/internal/format';
 import { statOrNone } from '../../lib/internal/io';
 import { openSchemaCache } from '../internal/schema-cache';
+import { displayPath } from './outputs';
 import { sourcePosition } from '../register';
 
 /** A loaded stack program. */
@@ -36,12 +37,6 @@ export interface StackProgram {
 
 const DEFAULT_ENTRIES = ['main.ts', 'src/main.ts'];
 const LOADABLE = /\.(ts|js|cjs)$/;
-
-/** The entry as messages show it. */
-export function displayPath(file: string, cwd = process.cwd()): string {
-  const rel = path.relative(cwd, file);
-  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
-}
 
 /** The folder of the nearest package.json at or above `dir`, with its content; undefined when there is none. */
 function nearestPackage(dir: string): { dir: string; json: Record<string, unknown> } | undefined {

@@ -10,8 +10,8 @@ import { ComposeProject, composeEnvironments, EnvironmentSynthesis, KstackError,
 import { checkOutDir, CommandSpec, FlagSpecs, runCli } from '../internal/args';
 import { COMMANDS } from './commands';
 import { defaultOutDir, entryInProject, renderProjectCompose, writeCompose } from './compose';
-import { OUTPUT_OPTIONS } from './outputs';
-import { displayPath, loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT } from './program';
+import { OUTPUT_OPTIONS, displayPath } from './outputs';
+import { loadProgram, selectEnvironments, synthesizeGated, ENTRY_ARGUMENT } from './program';
 
 const SPEC = {
   command: 'kstack synth',
