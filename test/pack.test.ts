@@ -129,7 +129,11 @@ describe('GIVEN kstack packed and installed from its tarball into a project made
     test('THEN kstack synth wrote its files per environment, and kstack validate passes each with no flags', () => {
       for (const env of ['dev', 'staging', 'prod']) {
         expect(objectKeys(path.join(project, 'dist', env))).toEqual(
-          expect.arrayContaining([`Deployment/ledger-${env}/orders`, `Deployment/ledger-${env}/billing`, `Ingress/ledger-${env}/ingress-strip`]),
+          expect.arrayContaining([
+            `Deployment/ledger-${env}/orders`,
+            `Deployment/ledger-${env}/billing`,
+            `Ingress/ledger-${env}/ingress-strip`,
+          ]),
         );
         const r = kstack('validate', `dist/${env}`);
         expect(r.stdout).toMatch(new RegExp(`^0 error\\(s\\), 0 warning\\(s\\) .*\\[env ${env}, from the kstack header\\]$`, 'm'));
