@@ -8,8 +8,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { initProject, kstackIn, ROOT } from './consumer-helpers';
 
-const ROOT = path.resolve(__dirname, '..');
 const work = fs.mkdtempSync(path.join(ROOT, 'test', '.tmp-init-'));
 const app = path.join(work, 'orders-app');
 const repoPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -17,26 +17,6 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function node(args: string[], cwd: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-}
-
-/** node_modules/kstack of the project: this checkout's lib through the package's own export names. */
-function standIn(project: string): void {
-  const dir = path.join(project, 'node_modules', 'kstack');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.symlinkSync(path.join(ROOT, 'lib'), path.join(dir, 'lib'));
-  fs.writeFileSync(path.join(dir, 'register.js'), `module.exports = require(${JSON.stringify(path.join(ROOT, 'bin', 'register.js'))});\n`);
-  fs.writeFileSync(
-    path.join(dir, 'package.json'),
-    JSON.stringify({
-      name: 'kstack',
-      version: repoPkg.version,
-      exports: {
-        '.': { types: './lib/index.ts', default: './lib/index.ts' },
-        './pulumi': { types: './lib/pulumi/index.ts', default: './lib/pulumi/index.ts' },
-        './register': './register.js',
-      },
-    }),
-  );
 }
 
 const EXPECTED = [
@@ -66,9 +46,7 @@ function files(dir: string): string[] {
 
 beforeAll(() => {
   fs.writeFileSync(path.join(work, 'kstack-0.1.0.tgz'), 'a tarball stand-in');
-  const r = node([path.join(ROOT, 'bin', 'kstack.js'), 'init', 'orders-app', '--kstack', './kstack-0.1.0.tgz'], work);
-  if (r.status !== 0) throw new Error(`kstack init exited with ${r.status}: ${r.stderr}`);
-  standIn(app);
+  initProject(work, 'orders-app', './kstack-0.1.0.tgz');
 }, 60_000);
 
 describe('GIVEN kstack init orders-app --kstack ./kstack-0.1.0.tgz', () => {
@@ -107,7 +85,7 @@ describe('GIVEN kstack init orders-app --kstack ./kstack-0.1.0.tgz', () => {
   });
 
   test('WHEN kstack synth runs in it THEN dist/<env> for each environment, each passing kstack validate with no flags', () => {
-    const kstack = (...args: string[]) => node([path.join(ROOT, 'bin', 'kstack.js'), ...args], app);
+    const kstack = (...args: string[]) => kstackIn(app, ...args);
     const synth = kstack('synth');
     expect(synth.stdout).toMatch(
       /^dev: \d+ objects -> dist\/dev\ndev: 4 compose services -> dist\/dev\/compose\nstaging: \d+ objects -> dist\/staging\nprod: \d+ objects -> dist\/prod\n$/m,
