@@ -15,7 +15,13 @@ function launch({ vendor = true, start }) {
   if (!vendor || process.env.KSTACK_VENDOR === '0') return start();
   const { loadVendor, installVendorHook } = require('./vendor');
   const { cacheRoot, PACKAGE_ROOT } = require('./cache');
-  return loadVendor({ root: PACKAGE_ROOT, cacheDir: path.join(cacheRoot(), 'kstack-vendor') }).then(
+  // Installed (this file in dist-lib/bin): the compiled library and command line go into the bundle too;
+  // kstack/pulumi stays out (it loads @pulumi/*, which a synth never needs).
+  const compiled = path.basename(path.dirname(__dirname)) === 'dist-lib';
+  const own = compiled
+    ? { dirs: [path.join(__dirname, '..', 'lib'), path.join(__dirname, 'cli'), path.join(__dirname, 'internal')], skip: ['pulumi'] }
+    : undefined;
+  return loadVendor({ root: PACKAGE_ROOT, cacheDir: path.join(cacheRoot(), 'kstack-vendor'), own }).then(
     (bundle) => {
       installVendorHook(bundle);
       return start();

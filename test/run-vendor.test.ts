@@ -108,6 +108,30 @@ describe('bin/vendor.js', () => {
     });
   });
 
+  test("with `own`, a package's own files load from the bundle, one instance whoever requires them", () => {
+    // GIVEN a package whose own compiled files (dist/lib) use a dependency, and a file outside them
+    write(
+      path.join(root, 'dist', 'lib', 'a.js'),
+      "exports.b = require('./b');\nexports.loads = (globalThis.aLoads = (globalThis.aLoads ?? 0) + 1);\n",
+    );
+    write(path.join(root, 'dist', 'lib', 'b.js'), "exports.word = require('fakepkg').word;\n");
+    write(path.join(root, 'dist', 'other.js'), "module.exports = require('./lib/a');\n");
+    const vendor = path.join(ROOT, 'bin/vendor.js');
+    const own = { dirs: [path.join(root, 'dist', 'lib')], skip: [] };
+    const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
+      loadVendor({ root: ${JSON.stringify(root)}, lazyNames: [], cacheDir: ${JSON.stringify(cacheDir())}, own: ${JSON.stringify(own)} }).then((v) => {
+        installVendorHook(v);
+        const direct = require(${JSON.stringify(path.join(root, 'dist', 'lib', 'a.js'))});
+        const viaOther = require(${JSON.stringify(path.join(root, 'dist', 'other.js'))});
+        const fromDisk = Object.keys(require.cache).filter((k) => k.includes('/dist/')).map((k) => k.slice(${JSON.stringify(root)}.length));
+        console.log(JSON.stringify({ same: direct === viaOther, loads: globalThis.aLoads, word: direct.b.word, fromDisk }));
+      });`;
+    const r = node(['-e', script], {});
+    expect(r.stderr).toBe('');
+    // WHEN required directly and through a file outside them THEN one bundled instance, run once; only the outside file came from disk
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, loads: 1, word: 'first', fromDisk: ['/dist/other.js'] });
+  });
+
   test('reuses the bundle until an input or the installed packages change', () => {
     load();
     const built = bundleMtime();
