@@ -100,6 +100,24 @@ describe('GIVEN kstack init orders-app --kstack ./kstack-0.1.0.tgz', () => {
     }
   });
 
+  test('WHEN the examples of docs/cli.md run in it (but init) THEN each exits as its comment says, with no stack trace', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
+    const lines = [...docs.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n')).filter((l) => l.startsWith('npx kstack '));
+    const examples = lines.filter((l) => !l.startsWith('npx kstack init'));
+    expect(examples.length).toBeGreaterThanOrEqual(14);
+    for (const line of examples) {
+      const [command, comment = ''] = line.split(/\s+#\s/);
+      // Only kstack's part of a pipeline (`&& dot -Tsvg ...` needs Graphviz).
+      const args = command.split('&&')[0].trim().split(/\s+/).slice(2);
+      const r = kstackIn(app, ...args);
+      expect({ line, status: r.status, trace: /^\s+at /m.test(r.stderr) }).toEqual({
+        line,
+        status: Number(/-> exit (\d)/.exec(comment)?.[1] ?? 0),
+        trace: false,
+      });
+    }
+  });
+
   test('WHEN its Pulumi program runs under mocks for prod THEN it registers the synthesized objects, with the URL', () => {
     const script = `
       require('kstack/register');
