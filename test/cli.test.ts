@@ -340,6 +340,32 @@ describe('the command-line table: exit code, one line, no stack trace, no hang',
   });
 });
 
+describe('bin/kstack.js, the installed command', () => {
+  test('GIVEN a copy of kstack without its build (dist-lib/ missing) THEN one line on how to reinstall, exit 2', async () => {
+    const pkg = path.join(work, 'unbuilt', 'node_modules', 'kstack');
+    fs.mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+    fs.copyFileSync(KSTACK, path.join(pkg, 'bin', 'kstack.js'));
+    fs.writeFileSync(path.join(pkg, 'package.json'), '{"name": "kstack"}');
+    const child = await new Promise<Run>((resolve) => {
+      const c = spawn(process.execPath, [path.join(pkg, 'bin', 'kstack.js'), 'synth'], { cwd: path.join(work, 'unbuilt') });
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('close', (status) => resolve({ status, stdout: '', stderr }));
+    });
+    expect(child.status).toBe(2);
+    expect(child.stderr).toMatch(/^kstack: this copy of kstack \(.*\) was installed without its build \(dist-lib\/ is missing\): .*\n$/);
+  });
+
+  test("GIVEN a project with its own kstack WHEN another copy's kstack runs in it THEN it hands over to the project's copy", async () => {
+    const dir = path.join(work, 'has-own', 'node_modules', 'kstack');
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name": "kstack"}');
+    fs.writeFileSync(path.join(dir, 'bin', 'kstack.js'), "process.stdout.write('the project copy ' + process.argv.slice(2).join(' '));\n");
+    const r = await kstack(['--version'], { cwd: path.join(work, 'has-own') });
+    expect(r).toMatchObject({ status: 0, stdout: 'the project copy --version' });
+  });
+});
+
 describe('the reference stack, synthesized by kstack synth', () => {
   const out = path.join(work, 'dist');
   let synth: Run;
