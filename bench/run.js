@@ -139,15 +139,15 @@ function countObjects(dir) {
 }
 
 function benchReference(opts) {
-  log('reference synth (all envs), whole process: node bin/run.js bin/synth.ts');
+  log('reference synth (all envs), whole process: node bin/kstack.js synth');
   const out = tmpdir('ref');
-  const run = () => timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out]);
-  const synth = sample('node bin/run.js bin/synth.ts', opts.smoke ? 1 : (opts.runs ?? 7), 1, run);
+  const run = () => timed(process.execPath, ['bin/kstack.js', 'synth', '--out', out]);
+  const synth = sample('node bin/kstack.js synth', opts.smoke ? 1 : (opts.runs ?? 7), 1, run);
   const objects = countObjects(out);
   // The same without the gate's schema-result cache (bin/internal/schema-cache.ts): every object is
   // schema-checked and the schema modules are loaded, as on a fresh checkout or after an upgrade.
-  const coldGate = sample('KSTACK_GATE_CACHE=0 node bin/run.js bin/synth.ts', opts.smoke ? 1 : (opts.runs ?? 7), 0, () =>
-    timed(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], { env: { ...process.env, KSTACK_GATE_CACHE: '0' } }),
+  const coldGate = sample('KSTACK_GATE_CACHE=0 node bin/kstack.js synth', opts.smoke ? 1 : (opts.runs ?? 7), 0, () =>
+    timed(process.execPath, ['bin/kstack.js', 'synth', '--out', out], { env: { ...process.env, KSTACK_GATE_CACHE: '0' } }),
   );
   const npmOut = tmpdir('npm');
   const npmSynth = sample('npm run synth', opts.smoke ? 1 : Math.min(opts.runs ?? 3, 3), 0, () =>
@@ -155,7 +155,7 @@ function benchReference(opts) {
   );
   fs.rmSync(out, { recursive: true, force: true });
   fs.rmSync(npmOut, { recursive: true, force: true });
-  return { command: 'node bin/run.js bin/synth.ts --out <tmp>', objects, ...synth, noGateCache: coldGate, npmRunSynth: npmSynth };
+  return { command: 'node bin/kstack.js synth --out <tmp>', objects, ...synth, noGateCache: coldGate, npmRunSynth: npmSynth };
 }
 
 /** One generated stack size: a fresh child process per run, medians of the phases, max of peak RSS. */
@@ -243,7 +243,7 @@ function makeConsumer() {
   const dir = tmpdir('consumer');
   log(`consumer project: npm pack, kstack init, npm install in ${dir}`);
   const tarball = path.join(dir, timed(NPM, ['pack', '--silent', '--pack-destination', dir]).stdout.trim().split('\n').pop());
-  timed(process.execPath, ['bin/kstack.js', 'init', 'consumer', '--kstack', tarball], { cwd: dir });
+  timed(process.execPath, [path.join(ROOT, 'bin', 'kstack.js'), 'init', 'consumer', '--kstack', tarball], { cwd: dir });
   const project = path.join(dir, 'consumer');
   timed(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project });
   return { project, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
@@ -289,10 +289,9 @@ function benchConsumer(opts) {
     const run = () => timed(kstack, ['synth', '--out', out], { cwd: project });
     log(`consumer: kstack synth in ${project} (all envs), whole process`);
     // Cold: the first run after an install, with no cache (transpile, bundles, compiled code, gate results).
-    for (const f of fs
-      .readdirSync(path.join(project, 'node_modules', '.cache'), { withFileTypes: true })
-      .filter((e) => e.name.startsWith('kstack-')))
-      fs.rmSync(path.join(project, 'node_modules', '.cache', f.name), { recursive: true, force: true });
+    const cacheRoot = path.join(project, 'node_modules', '.cache');
+    for (const name of fs.existsSync(cacheRoot) ? fs.readdirSync(cacheRoot).filter((n) => n.startsWith('kstack-')) : [])
+      fs.rmSync(path.join(cacheRoot, name), { recursive: true, force: true });
     const cold = sample('kstack synth, no cache (cold)', 1, 0, run);
     const warm = sample('kstack synth (warm)', opts.smoke ? 1 : (opts.runs ?? 7), 1, run);
     const objects = countObjects(out);
