@@ -188,5 +188,17 @@ describe('GIVEN kstack packed and installed from its tarball into a project made
       expect(out.images).toBe(2);
       expect(out.urls).toEqual(['https://ledger.example.org']);
     });
+
+    test("THEN the benchmark's consumer measurement runs on it (`npm run bench -- --consumer DIR`), cold, warm and the stock path", () => {
+      const json = path.join(work, 'bench.json');
+      sh(process.execPath, ['bench/run.js', '--consumer-only', '--consumer', project, '--smoke', '--json-out', json], ROOT);
+      const { consumer } = JSON.parse(fs.readFileSync(json, 'utf8'));
+      expect(consumer.objects).toBe(
+        ['dev', 'staging', 'prod'].reduce((n, env) => n + objectKeys(path.join(project, 'dist', env)).length, 0),
+      );
+      for (const ms of [consumer.medianMs, consumer.cold.medianMs, consumer.stock.medianMs, consumer.speedup])
+        expect(ms).toBeGreaterThan(0);
+      expect(consumer.stock.objects).toBe(consumer.objects);
+    });
   });
 });
