@@ -114,7 +114,7 @@ describe('kstack --help', () => {
 
 // [what, argv, working folder, exit code, first line of stderr]
 const TABLE: [string, string[], 'project' | 'root' | 'no-entry', number, RegExp][] = [
-  ['synth: an unknown flag', ['synth', '--bogus'], 'root', 2, /^synth: unknown flag "--bogus"$/],
+  ['synth gets an unknown flag', ['synth', '--bogus'], 'root', 2, /^synth: unknown flag "--bogus"$/],
   ['synth: --env without its value', ['synth', '--env'], 'root', 2, /^synth: --env needs a value \(--env NAME\[,\.\.\.\]\)$/],
   ['synth: an unknown target', ['synth', '--target', 'helm'], 'root', 2, /^synth: --target must be one of k8s, compose, got "helm"$/],
   [
@@ -304,7 +304,7 @@ const TABLE: [string, string[], 'project' | 'root' | 'no-entry', number, RegExp]
 ];
 
 describe('the command-line table: exit code, one line, no stack trace, no hang', () => {
-  test.concurrent.each(TABLE)('GIVEN %s (%j) THEN its exit code, one line', async (_what, argv, where, status, firstLine) => {
+  test.concurrent.each(TABLE)('fails when %s (%j): its exit code, one line', async (_what, argv, where, status, firstLine) => {
     const cwd = { project, root: ROOT, 'no-entry': noEntry }[where];
     const r = await kstack(argv, { cwd }, 60_000);
     expect({ status: r.status, first: r.stderr.split('\n')[0] }).toEqual({ status, first: expect.stringMatching(firstLine) });
