@@ -1,5 +1,9 @@
 // Types of bin/cache.js (plain JavaScript: bin/register.js loads it before TypeScript can be).
-/** The folder that holds kstack's caches: KSTACK_CACHE_DIR, else node_modules/.cache of this checkout. */
+/** The root of the kstack package (a checkout, or node_modules/kstack). */
+export declare const PACKAGE_ROOT: string;
+/** The node_modules folder of the project a package at `root` is used in: the outermost node_modules above it when installed, else its own. */
+export declare function projectModules(root: string): string;
+/** The folder that holds kstack's caches: KSTACK_CACHE_DIR, else the project's node_modules/.cache. */
 export declare function cacheRoot(env?: NodeJS.ProcessEnv): string;
 /** One line on stderr, prefixed 'kstack: '. */
 export declare function notice(message: string): void;

@@ -6,16 +6,32 @@
 // removed with one line on stderr and rebuilt by its caller, and a file where a cache folder
 // belongs is removed the same way. A cache that cannot be written (read-only node_modules) is
 // skipped: caches only make runs faster, they never make one fail.
-// KSTACK_CACHE_DIR moves all of them (default: node_modules/.cache of this checkout).
+// KSTACK_CACHE_DIR moves all of them (default: node_modules/.cache of the project kstack runs in:
+// the one that installed it, or this checkout; never inside the installed package, which may be
+// read-only and is replaced by every install).
+// This file runs from bin/ in a checkout and from dist-lib/bin/ in the installed package.
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
 const HEADER = 'kstack-cache-v1';
 
-/** The folder that holds kstack's caches. */
+/** The root of the kstack package this file belongs to (a checkout, or node_modules/kstack). */
+const PACKAGE_ROOT = path.basename(path.dirname(__dirname)) === 'dist-lib' ? path.join(__dirname, '..', '..') : path.join(__dirname, '..');
+
+/**
+ * The node_modules folder of the project a package at `root` is used in: the outermost
+ * node_modules above it when it is installed, else its own.
+ */
+function projectModules(root) {
+  const parts = path.resolve(root).split(path.sep);
+  const at = parts.indexOf('node_modules');
+  return at > 0 ? parts.slice(0, at + 1).join(path.sep) : path.join(root, 'node_modules');
+}
+
+/** The folder that holds kstack's caches: KSTACK_CACHE_DIR, else the project's node_modules/.cache. */
 function cacheRoot(env = process.env) {
-  return path.resolve(env.KSTACK_CACHE_DIR || path.join(__dirname, '..', 'node_modules', '.cache'));
+  return path.resolve(env.KSTACK_CACHE_DIR || path.join(projectModules(PACKAGE_ROOT), '.cache'));
 }
 
 /** One line on stderr, prefixed 'kstack: '. */
@@ -120,4 +136,4 @@ function writeEntry(file, content) {
   }
 }
 
-module.exports = { cacheRoot, notice, ensureCacheFolder, readEntry, writeEntry };
+module.exports = { PACKAGE_ROOT, projectModules, cacheRoot, notice, ensureCacheFolder, readEntry, writeEntry };

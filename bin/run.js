@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// Runs a TypeScript entry point without ts-node or a type check (`npm test` runs tsc): kstack's
-// sources through swc, file by file with a content-hash cache (bin/register.js), and the
-// runtime dependencies from one cached esbuild bundle (bin/vendor.js; KSTACK_VENDOR=0 loads
-// them from node_modules file by file; KSTACK_CACHE_DIR moves the caches, see bin/cache.js).
-// Usage: node bin/run.js bin/synth.ts [args...]
+// Runs a TypeScript entry point the way `kstack` runs a program (bin/launch.js: swc transpile
+// cache, dependency bundle). For this repository's scripts and tests, e.g. bench/generate.ts.
+// Usage: node bin/run.js <entry.ts> [args...]
 const path = require('path');
 
 const [entry, ...args] = process.argv.slice(2);
@@ -14,20 +12,4 @@ if (!entry) {
 }
 const entryPath = path.resolve(entry);
 process.argv = [process.argv[0], entryPath, ...args];
-require('./register');
-
-if (process.env.KSTACK_VENDOR === '0') {
-  require(entryPath);
-} else {
-  const { loadVendor, installVendorHook } = require('./vendor');
-  const { cacheRoot } = require('./cache');
-  loadVendor({ root: path.join(__dirname, '..'), cacheDir: path.join(cacheRoot(), 'kstack-vendor') })
-    .then((vendor) => {
-      installVendorHook(vendor);
-      require(entryPath);
-    })
-    .catch((err) => {
-      process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-      process.exit(1);
-    });
-}
+require('./launch').launch({ start: () => require(entryPath) });

@@ -10,8 +10,9 @@ import { ComposeProject, ComposeRenderOptions, renderCompose } from './compose';
 import { EnvironmentProps, isDevEnvironment } from './environment';
 import { propError } from './internal/errors';
 import { checkName } from './internal/validation';
-import { gateManifests, K8sObject, resolveCharts } from './synth';
-import { Finding, SchemaResultCache } from './validate';
+import { OutputContent, OutputWritten, writeOutput, WriteOutputOptions } from './output';
+import { gateManifests, K8sObject, manifestFileChunks, manifestHeader, resolveCharts } from './synth';
+import { assertGate, Finding, SchemaResultCache } from './validate';
 
 /** What a stack's build function returns for one environment. */
 export interface StackBuild {
@@ -117,6 +118,28 @@ export function synthesizeEnvironment<E extends EnvironmentProps>(
   });
   const findings = gateManifests(manifests, { env: env.name, schemaCache: options.schemaCache });
   return { env, app, build, files, findings };
+}
+
+/**
+ * The files of one environment's folder as `kstack synth` writes them: each chart's objects as
+ * YAML, after kstack's gate header (the environment, the objects declared external, the waived
+ * findings), so that `kstack validate <folder>` needs no flags. Content is made as it is written.
+ */
+export function environmentFiles(synthesis: EnvironmentSynthesis): [string, OutputContent][] {
+  // The gate ran over every chart of the app: so does the header.
+  const charts = synthesis.app.node.findAll().filter((c): c is Chart => c instanceof Chart);
+  const header = manifestHeader(charts, synthesis.env.name, synthesis.findings);
+  return synthesis.files.map((file) => [file.path, manifestFileChunks(header, file.objects)]);
+}
+
+/**
+ * Writes one environment's files ({@link environmentFiles}) into `dir`, atomically
+ * ({@link writeOutput}): files a previous call wrote that this one does not are removed, others
+ * in the folder are left alone. Throws a KstackGateError, writing nothing, when the gate found errors.
+ */
+export function writeEnvironment(synthesis: EnvironmentSynthesis, dir: string, options: WriteOutputOptions = {}): OutputWritten {
+  assertGate(synthesis.findings);
+  return writeOutput(dir, environmentFiles(synthesis), options);
 }
 
 /**

@@ -3,7 +3,7 @@ import { App, Chart, Names, YamlOutputType } from 'cdk8s';
 import { propError } from './internal/errors';
 import { stringifyDocumentChunks, stringifyDocuments } from './internal/yaml';
 import { OutputWritten, writeFileAtomic, writeOutput, WriteOutputOptions } from './output';
-import { assertGate, collectGateContext, Finding, SchemaResultCache, validateObjects } from './validate';
+import { assertGate, collectGateContext, Finding, gateHeaderLines, SchemaResultCache, validateObjects } from './validate';
 
 /** A synthesized Kubernetes object. */
 export type K8sObject = {
@@ -73,10 +73,29 @@ export function resolveCharts(app: App): ChartManifest[] {
  */
 export function gateManifests(manifests: readonly ChartManifest[], options: GateManifestsOptions = {}): Finding[] {
   const objects = manifests.flatMap((m) => m.objects);
-  const charts = new Set(manifests.map((m) => m.chart));
-  // A nested chart is walked with its parent: walking it again would see its objects twice.
-  const outermost = [...charts].filter((c) => !c.node.scopes.slice(0, -1).some((s) => charts.has(s as Chart)));
-  return validateObjects(objects, { env: options.env, ...collectGateContext(outermost), schemaCache: options.schemaCache });
+  const context = collectGateContext(outermostCharts(manifests.map((m) => m.chart)));
+  return validateObjects(objects, { env: options.env, ...context, schemaCache: options.schemaCache });
+}
+
+/** The charts that are not inside another of them: a nested chart is walked with its parent (walking it again would see its objects twice). */
+function outermostCharts(list: readonly Chart[]): Chart[] {
+  const charts = new Set(list);
+  return [...charts].filter((c) => !c.node.scopes.slice(0, -1).some((s) => charts.has(s as Chart)));
+}
+
+/**
+ * The leading comment lines of every manifest file kstack writes for `charts`: the environment
+ * the objects were gated for, the objects declared external in their construct trees and the
+ * waived `findings`, so that `kstack validate` of the files needs no flags (lib/validate/header.ts).
+ */
+export function manifestHeader(charts: readonly Chart[], env: string, findings: readonly Finding[]): string {
+  return gateHeaderLines(env, collectGateContext(outermostCharts(charts)).external, findings);
+}
+
+/** A manifest file's content: `header`, then {@link manifestYamlChunks} of the objects. */
+export function* manifestFileChunks(header: string, objects: readonly K8sObject[]): Iterable<string> {
+  yield header;
+  yield* manifestYamlChunks(objects);
 }
 
 /** Multi-document YAML of the objects: the same bytes for the same objects, readable as YAML 1.1 and 1.2. */
@@ -108,7 +127,8 @@ export function writeManifestFile(
 /**
  * kstack's `app.synth()`: resolves every chart, runs the validation gate over all objects and,
  * only when it passes, writes one YAML file per chart (or one for the app, with
- * `YamlOutputType.FILE_PER_APP`), named as `app.synth()` names them, atomically: the folder keeps
+ * `YamlOutputType.FILE_PER_APP`), named as `app.synth()` names them, each starting with
+ * {@link manifestHeader} (so `kstack validate <outdir>` needs no flags), atomically: the folder keeps
  * its previous files until the new ones are complete ({@link writeOutput}; files a previous call
  * wrote that this one does not are removed, others in the folder are left alone). Throws a
  * KstackGateError listing the errors, before any file is written, when the gate fails.
@@ -132,9 +152,14 @@ export function writeManifests(app: App, options: WriteManifestsOptions = {}): M
       ? [{ fileName: `app${app.outputFileExtension}`, objects: manifests.flatMap((m) => m.objects) }]
       : []
     : manifests;
+  const header = manifestHeader(
+    manifests.map((m) => m.chart),
+    options.env ?? 'prod',
+    findings,
+  );
   const output = writeOutput(
     outdir,
-    outputs.map(({ fileName, objects }) => [fileName, manifestYamlChunks(objects)] as const),
+    outputs.map(({ fileName, objects }) => [fileName, manifestFileChunks(header, objects)] as const),
     options,
   );
   return { manifests, findings, files: output.files.map((f) => path.join(outdir, f)), output };

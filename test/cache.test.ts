@@ -7,7 +7,7 @@ import { sameTree, snapshot } from './output-helpers';
 // Issue #15: caches verify what they serve. Each cache of the command line (the swc transpile
 // cache, the dependency bundle and its manifest, the lazy schema bundle, the gate's schema-result cache) is
 // corrupted in each way (truncated, empty, garbled, a folder where its file belongs, a file where
-// its folder belongs); then the synth (`node bin/run.js bin/synth.ts --out <tmp>`) writes the same
+// its folder belongs); then the synth (`node bin/kstack.js synth --out <tmp>`) writes the same
 // files as with a sound cache and prints one notice line, and the run after it prints none.
 const ROOT = path.join(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-cache-'));
@@ -18,7 +18,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** Runs the synth with its caches in `cacheDir` (a child process, so cases run side by side). */
 function synth(cacheDir: string, out: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], {
+  const child = spawn(process.execPath, ['bin/kstack.js', 'synth', '--out', out], {
     cwd: ROOT,
     env: { ...process.env, KSTACK_CACHE_DIR: cacheDir, ...env },
   });
@@ -68,6 +68,8 @@ const CACHES: Record<string, CacheUnderTest> = {
   'dependency bundle': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.js$/) },
   // What the bundle was built from (its freshness stamps).
   'dependency bundle manifest': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.json$/) },
+  // V8's compiled code of the dependency bundle.
+  'compiled-code cache': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.v8cache$/) },
   // Without the gate cache, so the schema models are loaded from it.
   'schema bundle': {
     folder: 'kstack-vendor',
@@ -98,10 +100,10 @@ const CORRUPTIONS: Record<string, (entry: string, folder: string) => void> = {
   },
 };
 
-// The bundles and their manifests share a folder: it is replaced by a file once, not three times.
+// The bundles, their manifests and compiled code share a folder: it is replaced by a file once, not four times.
 const matrix = Object.keys(CACHES).flatMap((cache) =>
   Object.keys(CORRUPTIONS)
-    .filter((how) => how !== FOLDER_CASE || !['dependency bundle manifest', 'schema bundle'].includes(cache))
+    .filter((how) => how !== FOLDER_CASE || !['dependency bundle manifest', 'compiled-code cache', 'schema bundle'].includes(cache))
     .map((how) => [cache, how] as const),
 );
 

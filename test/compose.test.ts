@@ -7,7 +7,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { FastApiBackend, NextFrontend, NginxIngress, Postgres, renderCompose, renderNginxConf, SecretValue } from '../lib';
+import {
+  environmentCompose,
+  FastApiBackend,
+  NextFrontend,
+  NginxIngress,
+  Postgres,
+  renderCompose,
+  renderNginxConf,
+  SecretValue,
+} from '../lib';
 import { environments } from '../stacks/environments';
 import { synthesizeCompose, synthesizeEnv } from '../stacks/synth';
 import { errorOf, testChart } from './util';
@@ -396,18 +405,32 @@ describe('compose: mapping of a custom tree', () => {
 });
 
 describe('compose: the synth command', () => {
-  test('GIVEN the synth CLI WHEN run with --target compose --env dev THEN it writes the three files the renderer returns', () => {
+  test('GIVEN the synth CLI WHEN run with --target compose --env dev THEN it writes the files the renderer returns for the program', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
     try {
       const r = run(
         process.execPath,
-        [path.join(ROOT, 'bin/run.js'), path.join(ROOT, 'bin/synth.ts'), '--target', 'compose', '--env', 'dev', '--out', out],
+        [path.join(ROOT, 'bin/kstack.js'), 'synth', '--target', 'compose', '--env', 'dev', '--out', out],
         ROOT,
       );
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       const dir = path.join(out, 'dev', 'compose');
-      const expected = synthesizeCompose(dev(), { contextRoot: path.relative(dir, ROOT).split(path.sep).join('/') }).files;
+      // The same renderer as synthesizeCompose, with the program's name and the command that regenerates the files.
+      const contextRoot = path.relative(dir, ROOT).split(path.sep).join('/');
+      const expected = environmentCompose(dev(), {
+        contextRoot,
+        source: "the 'dev' environment of stacks/index.ts",
+        regenerateCommand: 'kstack synth stacks/index.ts --target compose --env dev',
+      }).files;
+      const paths = (d: string): string[] =>
+        fs
+          .readdirSync(d, { recursive: true, encoding: 'utf8' })
+          .filter((f) => !f.startsWith('.kstack-output') && fs.statSync(path.join(d, f)).isFile())
+          .sort();
+      expect(paths(dir)).toEqual(Object.keys(expected).sort());
       for (const [file, content] of Object.entries(expected)) expect(fs.readFileSync(path.join(dir, file), 'utf8')).toBe(content);
+      // The service definitions are those of synthesizeCompose: only the header's two lines name the command.
+      expect(parse(expected['docker-compose.yml'])).toEqual(parse(synthesizeCompose(dev(), { contextRoot }).files['docker-compose.yml']));
       expect(fs.existsSync(path.join(out, 'dev', 'app.k8s.yaml'))).toBe(false);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

@@ -64,18 +64,19 @@ describe('bin/vendor.js', () => {
   });
 
   test('loads a lazily bundled module on its first require, from the bundle', () => {
-    // GIVEN a package that records being loaded, bundled lazily
+    // GIVEN a package that records being loaded, bundled lazily, and a file of the package root that requires it
     write(
       path.join(root, 'node_modules', 'lazypkg', 'index.js'),
       'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\nexports.value = 42;\n',
     );
+    write(path.join(root, 'use.js'), "module.exports = () => [require('lazypkg'), require('lazypkg')];\n");
     const vendor = path.join(ROOT, 'bin/vendor.js');
     const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
       loadVendor({ root: ${JSON.stringify(root)}, lazyNames: ['lazypkg'], cacheDir: ${JSON.stringify(cacheDir())} }).then((v) => {
         installVendorHook(v);
+        const use = require(${JSON.stringify(path.join(root, 'use.js'))});
         const before = globalThis.lazyLoads ?? 0;
-        const a = require('lazypkg');
-        const b = require('lazypkg');
+        const [a, b] = use();
         const fromNodeModules = Object.keys(require.cache).some((k) => k.includes('lazypkg'));
         console.log(JSON.stringify({ before, after: globalThis.lazyLoads, value: a.value, same: a === b, fromNodeModules }));
       });`;
@@ -83,6 +84,52 @@ describe('bin/vendor.js', () => {
     expect(r.stderr).toBe('');
     // WHEN it is required twice THEN it ran once, on the first require, and never from node_modules
     expect(JSON.parse(r.stdout)).toEqual({ before: 0, after: 1, value: 42, same: true, fromNodeModules: false });
+  });
+
+  test('a file whose require resolves to another copy of a bundled package gets that copy, not the bundle', () => {
+    // GIVEN the bundled fakepkg, and a nested package with its own fakepkg (another version)
+    write(path.join(root, 'node_modules', 'other', 'index.js'), "module.exports = require('fakepkg');\n");
+    write(path.join(root, 'node_modules', 'other', 'node_modules', 'fakepkg', 'index.js'), "exports.word = 'own copy';\n");
+    write(path.join(root, 'use.js'), "module.exports = { top: require('fakepkg').word, nested: require('other').word };\n");
+    const vendor = path.join(ROOT, 'bin/vendor.js');
+    const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
+      loadVendor({ root: ${JSON.stringify(root)}, lazyNames: [], cacheDir: ${JSON.stringify(cacheDir())} }).then((v) => {
+        installVendorHook(v);
+        const fromNodeModules = () => Object.keys(require.cache).filter((k) => k.includes('fakepkg')).map((k) => k.slice(${JSON.stringify(root)}.length));
+        console.log(JSON.stringify({ ...require(${JSON.stringify(path.join(root, 'use.js'))}), loaded: fromNodeModules() }));
+      });`;
+    const r = node(['-e', script], {});
+    expect(r.stderr).toBe('');
+    // WHEN both are required THEN the root's require gets the bundle, the nested package its own copy
+    expect(JSON.parse(r.stdout)).toEqual({
+      top: 'first',
+      nested: 'own copy',
+      loaded: ['/node_modules/other/node_modules/fakepkg/index.js'],
+    });
+  });
+
+  test("with `own`, a package's own files load from the bundle, one instance whoever requires them", () => {
+    // GIVEN a package whose own compiled files (dist/lib) use a dependency, and a file outside them
+    write(
+      path.join(root, 'dist', 'lib', 'a.js'),
+      "exports.b = require('./b');\nexports.loads = (globalThis.aLoads = (globalThis.aLoads ?? 0) + 1);\n",
+    );
+    write(path.join(root, 'dist', 'lib', 'b.js'), "exports.word = require('fakepkg').word;\n");
+    write(path.join(root, 'dist', 'other.js'), "module.exports = require('./lib/a');\n");
+    const vendor = path.join(ROOT, 'bin/vendor.js');
+    const own = { dirs: [path.join(root, 'dist', 'lib')], skip: [] };
+    const script = `const { loadVendor, installVendorHook } = require(${JSON.stringify(vendor)});
+      loadVendor({ root: ${JSON.stringify(root)}, lazyNames: [], cacheDir: ${JSON.stringify(cacheDir())}, own: ${JSON.stringify(own)} }).then((v) => {
+        installVendorHook(v);
+        const direct = require(${JSON.stringify(path.join(root, 'dist', 'lib', 'a.js'))});
+        const viaOther = require(${JSON.stringify(path.join(root, 'dist', 'other.js'))});
+        const fromDisk = Object.keys(require.cache).filter((k) => k.includes('/dist/')).map((k) => k.slice(${JSON.stringify(root)}.length));
+        console.log(JSON.stringify({ same: direct === viaOther, loads: globalThis.aLoads, word: direct.b.word, fromDisk }));
+      });`;
+    const r = node(['-e', script], {});
+    expect(r.stderr).toBe('');
+    // WHEN required directly and through a file outside them THEN one bundled instance, run once; only the outside file came from disk
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, loads: 1, word: 'first', fromDisk: ['/dist/other.js'] });
   });
 
   test('reuses the bundle until an input or the installed packages change', () => {
@@ -161,7 +208,7 @@ describe('bin/run.js', () => {
     );
     try {
       // WHEN all environments are synthesized
-      const r = node(['-r', probe, 'bin/run.js', 'bin/synth.ts', '--out', out], { KSTACK_GATE_CACHE: '0' });
+      const r = node(['-r', probe, 'bin/kstack.js', 'synth', '--out', out], { KSTACK_GATE_CACHE: '0' });
       expect(r.status).toBe(0);
       // THEN no model was loaded from node_modules (a new kind belongs in bin/vendor.js SCHEMA_MODULES)
       expect(r.stderr).toContain('LOADED []');
@@ -174,8 +221,8 @@ describe('bin/run.js', () => {
     const vendored = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-vendored-'));
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-plain-'));
     try {
-      expect(node(['bin/run.js', 'bin/synth.ts', '--out', vendored]).status).toBe(0);
-      expect(node(['bin/run.js', 'bin/synth.ts', '--out', plain], { KSTACK_VENDOR: '0' }).status).toBe(0);
+      expect(node(['bin/kstack.js', 'synth', '--out', vendored]).status).toBe(0);
+      expect(node(['bin/kstack.js', 'synth', '--out', plain], { KSTACK_VENDOR: '0' }).status).toBe(0);
       const files = (d: string): string[] =>
         fs
           .readdirSync(d, { recursive: true, encoding: 'utf8' })

@@ -167,7 +167,7 @@ describe('synth command', () => {
     const a = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-a-'));
     const b = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-b-'));
     try {
-      for (const out of [a, b]) execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', out], { cwd: ROOT, stdio: 'pipe' });
+      for (const out of [a, b]) execFileSync(process.execPath, ['bin/kstack.js', 'synth', '--out', out], { cwd: ROOT, stdio: 'pipe' });
       for (const env of ENV_NAMES) {
         const file = path.join(env, 'app.k8s.yaml');
         expect(fs.readFileSync(path.join(a, file), 'utf8')).toBe(fs.readFileSync(path.join(b, file), 'utf8'));
@@ -188,7 +188,7 @@ describe('synth command', () => {
         cwd: ROOT,
         stdio: 'pipe',
       });
-      execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--out', direct], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(process.execPath, ['bin/kstack.js', 'synth', '--out', direct], { cwd: ROOT, stdio: 'pipe' });
       for (const env of ENV_NAMES) {
         const file = path.join(env, 'app.k8s.yaml');
         expect(fs.readFileSync(path.join(viaCli, file), 'utf8')).toBe(fs.readFileSync(path.join(direct, file), 'utf8'));
@@ -202,15 +202,16 @@ describe('synth command', () => {
   test('--env writes one environment; an unknown env is one clear error', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-one-'));
     try {
-      execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--env', 'prod', '--out', out], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(process.execPath, ['bin/kstack.js', 'synth', '--env', 'prod', '--out', out], { cwd: ROOT, stdio: 'pipe' });
       expect(fs.readdirSync(out)).toEqual(['prod']);
       let stderr = '';
       try {
-        execFileSync(process.execPath, ['bin/run.js', 'bin/synth.ts', '--env', 'qa', '--out', out], { cwd: ROOT, stdio: 'pipe' });
+        execFileSync(process.execPath, ['bin/kstack.js', 'synth', '--env', 'qa', '--out', out], { cwd: ROOT, stdio: 'pipe' });
       } catch (err) {
         stderr = String((err as { stderr: Buffer }).stderr);
       }
-      expect(stderr.trim()).toBe("synth: unknown environment 'qa'; known: dev, staging, prod");
+      expect(stderr.split('\n')[0]).toBe('synth: unknown environment "qa" in stacks/index.ts; known: dev, staging, prod');
+      expect(stderr).toMatch(/^usage: kstack synth /m);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

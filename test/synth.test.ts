@@ -7,6 +7,7 @@ import * as YAML from 'yaml';
 import {
   AppNamespace,
   FastApiBackend,
+  gateHeaderLines,
   KstackGateError,
   manifestYaml,
   manifestYamlChunks,
@@ -70,8 +71,9 @@ describe('writeManifests', () => {
     expect(names(ours)).toEqual(['staging-argocd.k8s.yaml', 'staging.k8s.yaml']);
     expect(readFolder(ours)).toEqual(readFolder(theirs));
     expect(result.files.map((f) => path.basename(f))).toEqual(['staging.k8s.yaml', 'staging-argocd.k8s.yaml']);
-    // AND each file is manifestYaml of the returned objects
-    for (const m of result.manifests) expect(fs.readFileSync(path.join(ours, m.fileName), 'utf8')).toBe(manifestYaml(m.objects));
+    // AND each file is kstack's gate header (env, external objects, waivers: `kstack validate` needs no flags), then manifestYaml of the returned objects
+    const header = gateHeaderLines('staging', ['Secret/kstack-staging/db-credentials', 'Secret/kstack-staging/ingress-tls'], []);
+    for (const m of result.manifests) expect(fs.readFileSync(path.join(ours, m.fileName), 'utf8')).toBe(header + manifestYaml(m.objects));
     expect(result.manifests.find((m) => m.fileName === 'staging-argocd.k8s.yaml')!.objects.map((o) => o.kind)).toEqual(['Application']);
   });
 
@@ -114,6 +116,12 @@ describe('writeManifests', () => {
     const docs = readFolder(out)['app.k8s.yaml'] as { kind: string }[];
     expect(docs).toHaveLength(result.manifests[0].objects.length);
     expect(docs.map((d) => d.kind)).toContain('Deployment');
+    // One header, before the first document; the gate ran for prod (the default)
+    const text = fs.readFileSync(path.join(out, 'app.k8s.yaml'), 'utf8');
+    expect(text.split('\n').filter((l) => l.startsWith('# kstack.dev/gate: '))).toEqual([
+      '# kstack.dev/gate: {"env":"prod","external":[],"waivers":[]}',
+    ]);
+    expect(text.indexOf('# kstack.dev/gate: ')).toBeLessThan(text.indexOf('apiVersion:'));
   });
 
   test('the outdir option wins over the app outdir; output is byte-identical across runs', () => {

@@ -557,9 +557,9 @@ describe('validation gate: performance', () => {
   });
 });
 
-describe('bin/validate.ts', () => {
+describe('kstack validate', () => {
   const run = (args: string[]) =>
-    spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'bin/validate.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+    spawnSync(process.execPath, [path.join(ROOT, 'bin/kstack.js'), 'validate', ...args], { cwd: ROOT, encoding: 'utf8' });
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-validate-'));
@@ -642,15 +642,14 @@ describe('bin/validate.ts', () => {
   });
 });
 
-describe('bin/synth.ts', () => {
+describe('kstack synth', () => {
   test('prints the waivers on every synth', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
     try {
-      const r = spawnSync(
-        process.execPath,
-        [path.join(ROOT, 'bin/run.js'), 'bin/synth.ts', '--env', 'dev', '--target', 'k8s', '--out', out],
-        { cwd: ROOT, encoding: 'utf8' },
-      );
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/kstack.js'), 'synth', '--env', 'dev', '--target', 'k8s', '--out', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^waived: policy\/secret-literal on Secret\/kstack-dev\/db-credentials: dev only/m);
     } finally {

@@ -262,9 +262,9 @@ describe('validate reads hostile input: one finding per problem, never a stack t
   });
 });
 
-describe('bin/validate.ts exit codes: 0 clean, 1 findings, 2 usage or I/O error', () => {
+describe('kstack validate exit codes: 0 clean, 1 findings, 2 usage or I/O error', () => {
   const run = (args: string[]) =>
-    spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'bin/validate.ts', ...args], {
+    spawnSync(process.execPath, [path.join(ROOT, 'bin/kstack.js'), 'validate', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 30000,
@@ -284,7 +284,7 @@ describe('bin/validate.ts exit codes: 0 clean, 1 findings, 2 usage or I/O error'
   });
 
   test.each([
-    ['an unknown flag', ['--nope'], /^validate: unknown argument "--nope"$/m],
+    ['an unknown flag', ['--nope'], /^validate: unknown flag "--nope"$/m],
     ['no path', [], /^validate: missing PATH$/m],
     ['a bad --env', ['x', '--env', 'Prod!'], /^validate: --env must be an environment name/m],
     ['a bad --external', ['x', '--external', 'a b'], /^validate: --external must be KIND\/NAME/m],
@@ -292,7 +292,7 @@ describe('bin/validate.ts exit codes: 0 clean, 1 findings, 2 usage or I/O error'
     const r = run(args as string[]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(/^usage: validate PATH/m);
+    expect(r.stderr).toMatch(/^usage: kstack validate PATH/m);
   });
 
   test('2 when the path itself is missing or a FIFO (never opened)', () => {

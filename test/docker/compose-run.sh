@@ -379,7 +379,7 @@ step_end
 # 3. Generate the dev Compose project, point it at the local images, up
 # ---------------------------------------------------------------------------------------------
 step_begin "3a. kstack synth --target compose --env dev, override file, .env"
-(cd "$ROOT" && timeout 300 node bin/run.js bin/synth.ts --target compose --env dev --out "$WORK/synth") >"$WORK/synth.log" 2>&1 \
+(cd "$ROOT" && timeout 300 node bin/kstack.js synth --target compose --env dev --out "$WORK/synth") >"$WORK/synth.log" 2>&1 \
   || { cat "$WORK/synth.log"; fail "kstack synth --target compose failed"; }
 PROJECT_DIR="$WORK/synth/dev/compose"
 for f in docker-compose.yml .env.example; do [ -f "$PROJECT_DIR/$f" ] || fail "synth wrote no $PROJECT_DIR/$f"; done
