@@ -80,6 +80,7 @@ describe('GIVEN kstack packed and installed from its tarball into a project made
       'package/docs/cli.md',
       'package/docs/getting-started.md',
       'package/README.md',
+      'package/LICENSE',
     ])
       expect(packed).toContain(file);
     expect(packed.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('package/templates/'))).toEqual([]);

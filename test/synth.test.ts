@@ -223,7 +223,13 @@ describe('the README example', () => {
     expect(r.status).toBe(0);
     const docs = readFolder(path.join(dir, 'dist'))['shop.k8s.yaml'] as { kind: string; metadata: { name: string } }[];
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(
-      expect.arrayContaining(['Deployment/api', 'Deployment/web', 'StatefulSet/db', 'Ingress/ingress']),
+      expect.arrayContaining([
+        'Deployment/api',
+        'Deployment/web',
+        'StatefulSet/db',
+        'HTTPRoute/routes',
+        'NetworkPolicy/api-egress-internet',
+      ]),
     );
   });
 });
