@@ -46,6 +46,16 @@ interface CacheUnderTest {
   readonly env?: Record<string, string>;
 }
 
+/** The transpile cache entry of lib/synth.ts, found by a line only it has. */
+function synthSource(cacheDir: string): string {
+  const folder = path.join(cacheDir, 'kstack-swc');
+  const hits = fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(folder, f), 'utf8').includes('for writeManifests (use app.synth()'));
+  expect(hits).toHaveLength(1);
+  return path.join(folder, hits[0]);
+}
+
 function only(folder: string, pattern: RegExp): string {
   const found = fs.readdirSync(folder).filter((f) => pattern.test(f));
   expect(found).toHaveLength(1);
@@ -54,16 +64,11 @@ function only(folder: string, pattern: RegExp): string {
 
 const CACHES: Record<string, CacheUnderTest> = {
   // The entry of lib/synth.ts, found by a line only it has.
-  'transpile cache': {
+  'transpile cache': { folder: 'kstack-swc', entry: (c) => synthSource(c) },
+  // V8's compiled code of that source (bin/register.js), beside it.
+  'compiled-code cache of a source': {
     folder: 'kstack-swc',
-    entry: (c) => {
-      const folder = path.join(c, 'kstack-swc');
-      const hits = fs
-        .readdirSync(folder)
-        .filter((f) => fs.readFileSync(path.join(folder, f), 'utf8').includes('for writeManifests (use app.synth()'));
-      expect(hits).toHaveLength(1);
-      return path.join(folder, hits[0]);
-    },
+    entry: (c) => `${synthSource(c).replace(/\.js$/, '')}-${process.version}.v8cache`,
   },
   'dependency bundle': { folder: 'kstack-vendor', entry: (c) => only(path.join(c, 'kstack-vendor'), /^vendor-.*\.js$/) },
   // What the bundle was built from (its freshness stamps).
@@ -100,10 +105,14 @@ const CORRUPTIONS: Record<string, (entry: string, folder: string) => void> = {
   },
 };
 
-// The bundles, their manifests and compiled code share a folder: it is replaced by a file once, not four times.
+// The bundles, their manifests and compiled code share a folder (and a source's compiled code its transpile cache's): it is replaced by a file once.
 const matrix = Object.keys(CACHES).flatMap((cache) =>
   Object.keys(CORRUPTIONS)
-    .filter((how) => how !== FOLDER_CASE || !['dependency bundle manifest', 'compiled-code cache', 'schema bundle'].includes(cache))
+    .filter(
+      (how) =>
+        how !== FOLDER_CASE ||
+        !['dependency bundle manifest', 'compiled-code cache', 'schema bundle', 'compiled-code cache of a source'].includes(cache),
+    )
     .map((how) => [cache, how] as const),
 );
 
