@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { tarballEntries } from './util';
 
 const ROOT = path.join(__dirname, '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'consumer');
@@ -53,7 +54,7 @@ let scaffoldTest: string;
 beforeAll(() => {
   // GIVEN the packed library (`prepare` builds it)
   tarball = path.join(work, sh('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!);
-  packed = sh('tar', ['tzf', tarball], work).trim().split('\n');
+  packed = tarballEntries(tarball);
   // AND a project made by `kstack init`, depending on the tarball, installed from a lockfile with npm ci
   sh(process.execPath, [path.join(ROOT, 'bin', 'kstack.js'), 'init', 'ledger', '--kstack', tarball], work);
   sh('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--prefer-offline'], project);

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
 import { contextFiles, hashBuildContext, isIgnored, parseDockerignore } from '../lib/pulumi/context-hash';
 import { parseImage } from '../lib/pulumi/images';
 import { KstackIoError } from '../lib';
+import { makeFifo } from './util';
 
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-ctx-'));
@@ -61,7 +61,7 @@ describe('build context hash', () => {
 
   test('a FIFO in the context is skipped; a FIFO as the Dockerfile fails with a KstackIoError instead of blocking', () => {
     const dir = tree(base);
-    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    makeFifo(path.join(dir, 'pipe'));
     expect(contextFiles(dir)).not.toContain('pipe');
     expect(() => hashBuildContext(dir, 'pipe')).toThrow(KstackIoError);
     expect(() => hashBuildContext(dir, 'pipe')).toThrow(/pipe is not a regular file/);

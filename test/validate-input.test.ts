@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
+import { makeFifo } from './util';
 import {
   Finding,
   GATE_HEADER_PREFIX,
@@ -82,7 +83,7 @@ const hostile: ReadonlyArray<{ given: string; make: (dir: string) => void; rule:
   },
   {
     given: 'a FIFO named *.yaml',
-    make: (d) => spawnSync('mkfifo', [path.join(d, 'pipe.yaml')]),
+    make: (d) => makeFifo(path.join(d, 'pipe.yaml')),
     rule: 'input/file',
     object: /^pipe\.yaml$/,
     message: /is a FIFO, not a regular file/,
@@ -273,7 +274,7 @@ describe('kstack validate exit codes: 0 clean, 1 findings, 2 usage or I/O error'
   test('0 on a clean file, 1 with a finding, one line per finding and no stack trace', () => {
     fs.writeFileSync(path.join(tmp, 'ok.yaml'), manifestYaml([cm('ok')] as never));
     expect(run([path.join(tmp, 'ok.yaml'), '--env', 'dev']).status).toBe(0);
-    spawnSync('mkfifo', [path.join(tmp, 'pipe.yaml')]);
+    makeFifo(path.join(tmp, 'pipe.yaml'));
     fs.writeFileSync(path.join(tmp, 'crd.yaml'), 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n');
     const r = run([tmp, '--env', 'dev']);
     expect(r.status).toBe(1);
@@ -297,7 +298,7 @@ describe('kstack validate exit codes: 0 clean, 1 findings, 2 usage or I/O error'
 
   test('2 when the path itself is missing or a FIFO (never opened)', () => {
     expect(run([path.join(tmp, 'nope')]).status).toBe(2);
-    spawnSync('mkfifo', [path.join(tmp, 'pipe')]);
+    makeFifo(path.join(tmp, 'pipe'));
     const r = run([path.join(tmp, 'pipe')]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`validate: cannot read '${path.join(tmp, 'pipe')}': a FIFO, not a folder or a regular file`);
