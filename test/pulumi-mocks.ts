@@ -22,6 +22,8 @@ export interface EngineRequest {
   readonly parent: string;
   readonly dependencies: readonly string[];
   readonly retainOnDelete: boolean;
+  /** The URNs the resource is aliased to. */
+  readonly aliases: readonly string[];
 }
 export const requests = new Map<string, EngineRequest>();
 
@@ -34,6 +36,8 @@ interface RegisterRequest {
   getParent(): string;
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getAliasesList(): { getUrn(): string }[];
+  getAliasurnsList(): string[];
 }
 
 /** Fresh mocks and `kstack:*` config for one stack. */
@@ -61,6 +65,7 @@ export function useMocks(stack: string, config: Record<string, string> = {}, pro
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       retainOnDelete: req.getRetainondelete() === true,
+      aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn())].filter(Boolean),
     });
     return register(req, cb);
   };

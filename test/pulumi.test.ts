@@ -128,6 +128,32 @@ describe.each(['dev', 'staging', 'prod'])('GIVEN the committed Pulumi.%s.yaml', 
     expect(d.imageRefs[`${env.namespace}/db`] ?? 'postgres:16.10').toBe('postgres:16.10');
   });
 
+  test('THEN every resource the earlier program registered that still exists is aliased to its earlier URN', () => {
+    // test/fixtures/pulumi/stop10-urns.json: the URNs the program of commit 653b28f registered
+    // under the same mocks and stack files (before the KstackDeployment component).
+    const earlier: string[] = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/pulumi/stop10-urns.json'), 'utf8'))[envName];
+    // One alias per resource but the component (an alias to a URN the state lacks is ignored: new objects have one too).
+    for (const r of registered) expect(requestOf(r).aliases).toHaveLength(r.type === TYPE ? 0 : 1);
+    const aliased = registered.flatMap((r) => requestOf(r).aliases);
+    expect(aliased.length).toBe(new Set(aliased).size);
+    // What is not aliased is what this round removed on purpose (#17): dev's Ingresses and their policy, ingress-nginx.
+    const gone = earlier.filter((urn) => !aliased.includes(urn)).map((urn) => urn.split('::').slice(2).join('::'));
+    const removed =
+      envName === 'dev'
+        ? [
+            'kubernetes:helm.sh/v3:Release::ingress-nginx',
+            'kubernetes:networking.k8s.io/v1:Ingress::ingress-kstack-dev-ingress',
+            'kubernetes:networking.k8s.io/v1:Ingress::ingress-kstack-dev-ingress-strip',
+            'kubernetes:networking.k8s.io/v1:NetworkPolicy::networkpolicy-kstack-dev-api-allow-ingress-ingress',
+            'kubernetes:networking.k8s.io/v1:NetworkPolicy::networkpolicy-kstack-dev-web-allow-ingress-ingress',
+          ]
+        : [];
+    expect(gone.sort()).toEqual(removed);
+    // The generated password keeps its state, so the database keeps the password its data directory knows.
+    const password = registered.filter((r) => r.type === 'random:index/randomPassword:RandomPassword');
+    expect(password.map((r) => requestOf(r).aliases)).toEqual(earlier.filter((urn) => urn.includes('RandomPassword')).map((urn) => [urn]));
+  });
+
   test('THEN no ingress-nginx; the Gateway API set up only when the environment routes through it', () => {
     expect(registered.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release')).toEqual([]);
     expect(registered.filter((r) => r.type.startsWith('kubernetes:yaml/'))).toEqual([]);

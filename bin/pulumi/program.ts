@@ -30,11 +30,38 @@ export function deployStack(def: StackDefinition = definition, root = ROOT): Kst
   const { routers } = describeStack(synthesis.app);
   const gatewayApi = config.gatewayApi ?? routers.some((r) => r.kind === 'gateway-api');
   const cluster = gatewayApi ? config.cluster : { ...config.cluster, gatewayController: 'none' as const, gatewayApiCrds: false };
-  return new KstackDeployment('kstack', {
-    synthesis,
-    kubeContext: config.kubeContext,
-    buildRoot: path.resolve(root, def.buildRoot ?? '.'),
-    images: config.images,
-    cluster,
-  });
+  const previous = earlierNames(stack, describeStack(synthesis.app).workloads);
+  return new KstackDeployment(
+    'kstack',
+    {
+      synthesis,
+      kubeContext: config.kubeContext,
+      buildRoot: path.resolve(root, def.buildRoot ?? '.'),
+      images: config.images,
+      cluster,
+    },
+    { transformations: [previous] },
+  );
+}
+
+/**
+ * Aliases every resource to the name the program gave it before the KstackDeployment component
+ * (top-level resources named '<kind>-<namespace>-<name>', 'k8s', 'image-<stack>-<workload>',
+ * 'db-password-<namespace>-<secret>'). Without them, `pulumi up` over a stack of that program
+ * creates every object again under its new URN and then deletes the old resource, and with it
+ * the live object both name; the generated database password would be replaced too.
+ */
+export function earlierNames(
+  stack: string,
+  workloads: readonly { readonly name: string; readonly namespace?: string }[],
+): pulumi.ResourceTransformation {
+  const prefix = 'kstack-';
+  const images = new Map(workloads.map((w) => [`image-${[w.namespace, w.name].filter(Boolean).join('-')}`, `image-${stack}-${w.name}`]));
+  return ({ type, name, props, opts }) => {
+    if (!name.startsWith(prefix) || type === KstackDeployment.TYPE) return undefined;
+    const rest = name.slice(prefix.length);
+    const old = (type === 'docker:index/image:Image' ? images.get(rest) : undefined) ?? rest;
+    // An explicit URN: the earlier resource's only parent was the stack.
+    return { props, opts: { ...opts, aliases: [...(opts.aliases ?? []), pulumi.createUrn(old, type)] } };
+  };
 }
