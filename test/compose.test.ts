@@ -27,18 +27,6 @@ const DEV_PASSWORD = 'dev-password-not-secret';
 const dev = () => synthesizeEnv(environments.dev);
 const devProject = () => synthesizeCompose(dev());
 
-/** Runs a command (node here) and returns its exit status and output. */
-function run(tool: string, args: readonly string[], cwd?: string, stdout?: number): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(tool, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
-    stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
-  });
-  if (r.error) throw r.error;
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe('compose: the dev project of the reference stack', () => {
   test('GIVEN the dev stack WHEN rendered THEN the services are db, api-migrate, api, web and nginx, with no top-level name or version', () => {
     const project = devProject();
@@ -408,10 +396,10 @@ describe('compose: the synth command', () => {
   test('GIVEN the synth CLI WHEN run with --target compose --env dev THEN it writes the files the renderer returns for the program', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kstack-synth-'));
     try {
-      const r = run(
+      const r = spawnSync(
         process.execPath,
         [path.join(ROOT, 'bin/kstack.js'), 'synth', '--target', 'compose', '--env', 'dev', '--out', out],
-        ROOT,
+        { cwd: ROOT, encoding: 'utf8' },
       );
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       const dir = path.join(out, 'dev', 'compose');
