@@ -103,59 +103,18 @@ export class LocalPostgres {
   createRoleAndDatabase(c: PgCredentials): void {
     // psql variables quote identifiers (:"x") and literals (:'x'): no value is pasted into SQL.
     const sql = 'CREATE ROLE :"user" LOGIN PASSWORD :\'password\';\nCREATE DATABASE :"database" OWNER :"user";\n';
-    runChecked(
-      'psql (create role and database)',
-      path.join(this.tools.pgBin, 'psql'),
-      [
-        '-X',
-        '-q',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-h',
-        this.socketDir,
-        '-p',
-        String(this.port),
-        '-U',
-        'postgres',
-        '-d',
-        'postgres',
-        '-v',
-        `user=${c.user}`,
-        '-v',
-        `password=${c.password}`,
-        '-v',
-        `database=${c.database}`,
-        '-f',
-        '-',
-      ],
-      { cwd: this.socketDir, env: this.env(), input: sql },
-    );
+    const vars = ['-v', `user=${c.user}`, '-v', `password=${c.password}`, '-v', `database=${c.database}`];
+    this.psql('psql (create role and database)', 'postgres', [...vars, '-f', '-'], sql);
   }
 
   /** Runs a query as the superuser, returning unaligned output. */
   query(database: string, sql: string): string {
-    return runChecked(
-      'psql',
-      path.join(this.tools.pgBin, 'psql'),
-      [
-        '-X',
-        '-q',
-        '-A',
-        '-t',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-h',
-        this.socketDir,
-        '-p',
-        String(this.port),
-        '-U',
-        'postgres',
-        '-d',
-        database,
-        '-c',
-        sql,
-      ],
-      { cwd: this.socketDir, env: this.env() },
-    ).trim();
+    return this.psql('psql', database, ['-A', '-t', '-c', sql]).trim();
+  }
+
+  /** psql as the superuser over the socket, stopping at the first error. */
+  private psql(what: string, database: string, args: readonly string[], input?: string): string {
+    const base = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', this.socketDir, '-p', String(this.port), '-U', 'postgres', '-d', database];
+    return runChecked(what, path.join(this.tools.pgBin, 'psql'), [...base, ...args], { cwd: this.socketDir, env: this.env(), input });
   }
 }
