@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { describeStack, KstackUsageError, StackDefinition, synthesizeEnvironment } from '../../lib';
-import { KstackDeployment } from '../../lib/pulumi';
+import { imageResourceName, KstackDeployment, workloadKey } from '../../lib/pulumi';
 import definition from '../../stacks';
 import { openSchemaCache } from '../internal/schema-cache';
 import { readConfig } from './config';
@@ -27,12 +27,12 @@ export function deployStack(def: StackDefinition = definition, root = ROOT): Kst
   const synthesis = synthesizeEnvironment(def, env, { schemaCache });
   schemaCache?.save();
   // The Gateway API is set up when the environment routes through it, unless kstack:gatewayApi says otherwise.
-  const { routers } = describeStack(synthesis.app);
+  const { routers, workloads } = describeStack(synthesis.app);
   const gatewayApi = config.gatewayApi ?? routers.some((r) => r.kind === 'gateway-api');
   const cluster = gatewayApi ? config.cluster : { ...config.cluster, gatewayController: 'none' as const, gatewayApiCrds: false };
-  const previous = earlierNames(stack, describeStack(synthesis.app).workloads);
+  const name = 'kstack';
   return new KstackDeployment(
-    'kstack',
+    name,
     {
       synthesis,
       kubeContext: config.kubeContext,
@@ -40,7 +40,7 @@ export function deployStack(def: StackDefinition = definition, root = ROOT): Kst
       images: config.images,
       cluster,
     },
-    { transformations: [previous] },
+    { transformations: [earlierNames(name, stack, workloads)] },
   );
 }
 
@@ -52,15 +52,15 @@ export function deployStack(def: StackDefinition = definition, root = ROOT): Kst
  * the live object both name; the generated database password would be replaced too.
  */
 export function earlierNames(
+  deployment: string,
   stack: string,
   workloads: readonly { readonly name: string; readonly namespace?: string }[],
 ): pulumi.ResourceTransformation {
-  const prefix = 'kstack-';
-  const images = new Map(workloads.map((w) => [`image-${[w.namespace, w.name].filter(Boolean).join('-')}`, `image-${stack}-${w.name}`]));
+  const prefix = `${deployment}-`;
+  const images = new Map(workloads.map((w) => [imageResourceName(deployment, workloadKey(w)), `image-${stack}-${w.name}`]));
   return ({ type, name, props, opts }) => {
     if (!name.startsWith(prefix) || type === KstackDeployment.TYPE) return undefined;
-    const rest = name.slice(prefix.length);
-    const old = (type === 'docker:index/image:Image' ? images.get(rest) : undefined) ?? rest;
+    const old = (type === 'docker:index/image:Image' ? images.get(name) : undefined) ?? name.slice(prefix.length);
     // An explicit URN: the earlier resource's only parent was the stack.
     return { props, opts: { ...opts, aliases: [...(opts.aliases ?? []), pulumi.createUrn(old, type)] } };
   };

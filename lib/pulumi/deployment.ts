@@ -37,6 +37,11 @@ export function typedResourceClass(apiVersion: string, kind: string): ResourceCl
   return typeof cls === 'function' && (cls as { __pulumiType?: string }).__pulumiType === token ? (cls as ResourceClass) : undefined;
 }
 
+/** The resource name of the image a deployment named `deployment` builds for a workload (ImagePlan.key). */
+export function imageResourceName(deployment: string, key: string): string {
+  return `${deployment}-image-${key.replace('/', '-')}`;
+}
+
 function checkTarget(at: string, args: KstackDeploymentArgs): void {
   if (args.provider !== undefined && !k8s.Provider.isInstance(args.provider)) {
     throw KstackPropError.of(at, 'provider', 'must be a kubernetes Provider (new k8s.Provider(...))', args.provider);
@@ -116,7 +121,7 @@ export class KstackDeployment extends pulumi.ComponentResource {
     for (const img of this.plan.images) {
       const build = { context: img.context, dockerfile: img.dockerfile, ...(img.platform ? { platform: img.platform } : {}) };
       const args = { imageName: img.buildName, build, skipPush: !img.push };
-      images.set(img.key, new docker.Image(`${name}-image-${img.key.replace('/', '-')}`, args, { parent: this }));
+      images.set(img.key, new docker.Image(imageResourceName(name, img.key), args, { parent: this }));
     }
     return images;
   }
