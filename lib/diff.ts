@@ -4,6 +4,7 @@
  * are never shown. Pure: the CLI (`kstack diff`) reads the files and prints the result.
  */
 import { showValue } from './internal/format';
+import { isRecord } from './internal/json';
 
 /** A Kubernetes object as read from a manifest. */
 export type ManifestObject = {
@@ -59,10 +60,6 @@ const NAMED_LISTS = new Set([
 const SECRET_FIELDS = new Set(['data', 'stringData']);
 
 type Json = unknown;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function identity(obj: ManifestObject, acrossNamespaces: boolean): { key: string; display: string } {
   const meta = isRecord(obj.metadata) ? obj.metadata : {};

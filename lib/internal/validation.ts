@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { mountPathProblem } from './checks/mount';
 import { propError } from './errors';
+import { isRecord } from './json';
 import { DATA_KEY, DNS_LABEL, DNS_SUBDOMAIN, ENV_NAME } from './patterns';
 import { parseCpuMillis, parseMemoryBytes } from './quantity';
 import { ipVersion } from './checks/ip';
@@ -144,7 +145,7 @@ export function checkStorage(path: string, prop: string, value: string): void {
 
 /** A plain object (not null, not an array), when set. */
 export function checkOptionalObject(path: string, prop: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+  if (value !== undefined && !isRecord(value)) {
     throw propError(path, prop, 'must be an object', value);
   }
 }

@@ -1,4 +1,5 @@
 import { showValue } from '../internal/format';
+import { isRecord } from '../internal/json';
 import { RuleId, ruleInfo } from './rules';
 import { Finding, objectKey, SchemaResultCache, ValidateOptions, Waiver } from './types';
 
@@ -37,9 +38,8 @@ const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
 const DEV_ENVS = new Set(['dev', 'development', 'local']);
 const PROD_ENVS = new Set(['prod', 'production']);
 
-export function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** isRecord, typed for manifests as read (untyped JSON). */
+export const isObject: (v: unknown) => v is Record<string, any> = isRecord;
 
 export function asArray(v: unknown): any[] {
   return Array.isArray(v) ? v : [];

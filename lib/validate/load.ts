@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KstackIoError } from '../errors';
 import { showValue } from '../internal/format';
+import { isRecord } from '../internal/json';
 import { GateHeader, HeaderWaiver, readGateHeader } from './header';
 import { RuleId } from './rules';
 import { objectKey } from './types';
@@ -278,10 +279,6 @@ function shapeProblem(value: unknown, maxDepth: number, maxNodes: number): strin
   if (tooDeep) return `nests maps and lists deeper than ${maxDepth} levels`;
   if (n > maxNodes) return `expands to more than ${maxNodes} values (YAML aliases included)`;
   return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function addDocument(value: unknown, where: string, out: LoadedManifests, opts: Opts): void {
